@@ -1,0 +1,3 @@
+from agentv_resume.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""The one launch path shared by `studio-resume launch` and `POST /api/eval/run`.
+
+prepare(): rules 2–8 (request.py) and the argv (cliargs.py).
+start():   rule 9 (the run lock → 409), rule 10 (agentv → 503), then the job.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentv_resume import jobs, process
+from agentv_resume.cliargs import build_args, command_string
+from agentv_resume.project import Project
+from agentv_resume.request import LaunchError, ResolvedLaunch, parse_request, resolve_request
+from agentv_resume.runs import INDEX_NAME, RunReader
+
+
+@dataclass
+class Prepared:
+    resolved: ResolvedLaunch
+    args: list[str]
+    command: str
+
+    @property
+    def run_dir(self) -> Path:
+        return self.resolved.run_dir
+
+
+def prepare(body, project: Project, reader: RunReader) -> Prepared:
+    request = parse_request(body)
+    resolved = resolve_request(request, project, reader)
+    args = build_args(request, resolved.output_arg)
+    return Prepared(resolved, args, command_string(args))
+
+
+def _progress_base(prepared: Prepared, reader: RunReader) -> dict:
+    """What the job's progress bar counts from: done/planned for *this run*."""
+    mode = prepared.resolved.request.mode
+    index = prepared.run_dir / INDEX_NAME
+    if mode not in ("resume", "rerun_failed") or not index.is_file():
+        return {"mode": mode, "progress_offset": 0, "progress_base_done": 0, "progress_planned": None}
+    view = reader.read(prepared.run_dir)
+    planned = view.planned if view.planned is not None else view.unique
+    to_run = view.will_run[mode]
+    return {
+        "mode": mode,
+        "progress_offset": index.stat().st_size,
+        "progress_base_done": max(0, planned - to_run),
+        "progress_planned": planned,
+        "will_run": to_run,
+    }
+
+
+def start(prepared: Prepared, project: Project, reader: RunReader, store: jobs.JobStore,
+          *, agentv: str | None = None, source: str = "server"):
+    """Take the lock, find agentv, record the job.  Returns (job, lock_fd).
+
+    The caller either hands the lock to a supervisor (``detach``) or runs the
+    job in the foreground (``jobs.run_job``).
+    """
+    run_dir = prepared.run_dir
+    created = not run_dir.exists()
+    job_id = jobs.new_job_id()
+    try:
+        lock_fd = jobs.acquire_lock(run_dir, job_id)
+    except jobs.RunBusy as busy:
+        raise LaunchError(409, f"a job is already active on this run: {busy.job_id}", job_id=busy.job_id) from None
+    except OSError as exc:
+        raise LaunchError(400, f"cannot lock the run directory {run_dir}: {exc.strerror or exc}") from None
+    try:
+        agentv_argv = process.find_agentv(agentv)
+    except process.AgentvNotFound as exc:
+        _release(lock_fd, run_dir, created)
+        raise LaunchError(503, str(exc)) from None
+    try:
+        jobs.ensure_trailing_newline(run_dir / INDEX_NAME)
+        job = store.create(
+            job_id=job_id,
+            argv=[*agentv_argv, *prepared.args],
+            args=prepared.args,
+            command=prepared.command,
+            run_dir=run_dir,
+            source=source,
+            progress_base=_progress_base(prepared, reader),
+        )
+    except OSError as exc:
+        _release(lock_fd, run_dir, created)
+        raise LaunchError(503, f"cannot record the job under {store.jobs_dir}: {exc.strerror or exc}") from None
+    return job, lock_fd
+
+
+def detach(job: jobs.Job, lock_fd: int) -> None:
+    """Hand the job to a supervisor process that outlives this one."""
+    try:
+        pid = process.start_supervisor(job.dir, lock_fd)
+        (job.dir / "supervisor.pid").write_text(f"{pid} {process.start_time(pid) or ''}\n")
+    except OSError as exc:
+        job.record.update(status="failed", finished_at=jobs.now_iso(), exit_code=None,
+                          log_error=f"could not start the job: {exc}")
+        job.save()
+    finally:
+        os.close(lock_fd)
+
+
+def _release(lock_fd: int, run_dir: Path, created: bool) -> None:
+    os.close(lock_fd)
+    if created:
+        try:
+            (run_dir / jobs.LOCK_NAME).unlink()
+            run_dir.rmdir()
+        except OSError:
+            pass

@@ -1,0 +1,195 @@
+"""The project: where `.agentv/` lives, which runs it holds, what RUN means."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentv_resume.runs import INDEX_NAME
+
+AGENTV_DIR = ".agentv"
+RESULTS_DIR = "results"
+CACHE_NAME = "cache.json"
+# Runs live at results/runs/<experiment>/<run>/; a little deeper is tolerated,
+# but we never descend into a run (it holds one folder per test case).
+_MAX_DEPTH = 4
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class ProjectNotFound(Exception):
+    pass
+
+
+class RunNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RunRef:
+    id: str
+    run_dir: Path
+    experiment: str
+    mtime: float
+
+
+def find_project_root(explicit: Path | None = None, start: Path | None = None) -> Path:
+    """--project DIR, else the nearest directory at or above ``start`` holding .agentv/."""
+    if explicit is not None:
+        root = Path(explicit).expanduser().resolve()
+        if not (root / AGENTV_DIR).is_dir():
+            raise ProjectNotFound(f"{root} is not an agentv project (it has no {AGENTV_DIR}/ directory)")
+        return root
+    here = Path(start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / AGENTV_DIR).is_dir():
+            return candidate
+    raise ProjectNotFound(
+        f"no agentv project here: no {AGENTV_DIR}/ directory in {here} or above (use --project DIR)"
+    )
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("-", text).strip("-") or "run"
+
+
+class Project:
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+        self.agentv_dir = self.root / AGENTV_DIR
+        self.results_dir = self.agentv_dir / RESULTS_DIR
+
+    @property
+    def name(self) -> str:
+        return _safe(self.root.name)
+
+    # --- discovery ---------------------------------------------------------
+    def _run_dirs(self) -> list[tuple[Path, float]]:
+        found: list[tuple[Path, float]] = []
+
+        def walk(directory: str, depth: int) -> None:
+            try:
+                entries = list(os.scandir(directory))
+            except OSError:
+                return
+            for entry in entries:
+                try:
+                    if not entry.is_dir(follow_symlinks=False):
+                        continue
+                except OSError:
+                    continue
+                index = os.path.join(entry.path, INDEX_NAME)
+                try:
+                    mtime = os.stat(index).st_mtime
+                except OSError:
+                    if depth < _MAX_DEPTH:
+                        walk(entry.path, depth + 1)
+                    continue
+                found.append((Path(entry.path), mtime))
+
+        walk(str(self.results_dir), 1)
+        return found
+
+    def runs(self) -> list[RunRef]:
+        """Every run, newest first, with ids unique within the project."""
+        dirs = self._run_dirs()
+        names: dict[str, int] = {}
+        for path, _ in dirs:
+            names[path.name] = names.get(path.name, 0) + 1
+        refs: list[RunRef] = []
+        taken: set[str] = set()
+        for path, mtime in sorted(dirs, key=lambda item: str(item[0])):
+            experiment = self._experiment_of(path)
+            wanted = _safe(path.name) if names[path.name] == 1 else f"{_safe(experiment)}--{_safe(path.name)}"
+            run_id, n = wanted, 2
+            while run_id in taken:
+                run_id, n = f"{wanted}-{n}", n + 1
+            taken.add(run_id)
+            refs.append(RunRef(run_id, path, experiment, mtime))
+        refs.sort(key=lambda ref: (-ref.mtime, ref.id))
+        return refs
+
+    def _experiment_of(self, run_dir: Path) -> str:
+        try:
+            parts = run_dir.parent.relative_to(self.results_dir).parts
+        except ValueError:
+            return "default"
+        if parts and parts[0] == "runs":
+            parts = parts[1:]
+        return "-".join(parts) or "default"
+
+    def run_by_id(self, run_id: str) -> RunRef | None:
+        for ref in self.runs():
+            if ref.id == run_id:
+                return ref
+        return None
+
+    def run_by_dir(self, run_dir: Path) -> RunRef | None:
+        target = _resolved(run_dir)
+        for ref in self.runs():
+            if _resolved(ref.run_dir) == target:
+                return ref
+        return None
+
+    # --- cache.json ----------------------------------------------------------
+    def last_run_dir(self) -> Path | None:
+        """Where agentv's `.agentv/cache.json` points (`lastRunDir`), if anywhere."""
+        try:
+            data = json.loads((self.agentv_dir / CACHE_NAME).read_text(encoding="utf-8", errors="replace"))
+        except (OSError, ValueError):
+            return None
+        last = data.get("lastRunDir") if isinstance(data, dict) else None
+        if not isinstance(last, str) or not last.strip():
+            return None
+        path = Path(last)
+        return path if path.is_absolute() else self.root / path
+
+    def last_run(self) -> RunRef | None:
+        last = self.last_run_dir()
+        if last is None or not (last / INDEX_NAME).exists():
+            return None
+        return self.run_by_dir(last) or RunRef(last.name, last, "", 0.0)
+
+    # --- RUN arguments -------------------------------------------------------
+    def resolve_run(self, arg: str | None) -> RunRef:
+        """RUN: a run id, a run directory, its index.jsonl, or `last` (the default)."""
+        arg = (arg or "last").strip() or "last"
+        if arg == "last":
+            ref = self.last_run()
+            if ref is None:
+                raise RunNotFound(
+                    "no last run: .agentv/cache.json points at no existing run "
+                    "(name a run id or directory)"
+                )
+            return ref
+        ref = self.run_by_id(arg)
+        if ref is not None:
+            return ref
+        path = Path(arg).expanduser()
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        if path.name == INDEX_NAME:
+            path = path.parent
+        if (path / INDEX_NAME).exists():
+            return self.run_by_dir(path) or RunRef(_safe(path.name), path.resolve(), "", 0.0)
+        raise RunNotFound(f"no run {arg!r} in {self.root} (try `studio-resume inspect` with no argument, or a run directory)")
+
+    def relative(self, path: Path) -> str:
+        """A path as the user would type it from the project root."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def contains(self, path: Path) -> bool:
+        resolved = _resolved(path)
+        return resolved == self.root or self.root in resolved.parents
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))

@@ -1,0 +1,265 @@
+"""The launch request: parse and validate it in the contract's order.
+
+``parse_request`` covers the rules that need nothing but the body (2–7) and
+is pure.  ``resolve_request`` checks the body against the project (rule 8)
+and decides which run directory the job will work on.  Both raise
+``LaunchError`` carrying the HTTP status; the CLI maps the same errors to
+exit codes, so a rule fixed here is fixed for both.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from agentv_resume.project import Project
+from agentv_resume.runs import INDEX_NAME, RunReader
+
+KEYS = (
+    "suite_filter", "test_ids", "target", "threshold", "workers", "dry_run",
+    "resume", "rerun_failed", "retry_errors", "output",
+)
+MAX_WORKERS = 50
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class LaunchError(Exception):
+    def __init__(self, status: int, message: str, job_id: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.job_id = job_id
+
+
+def _bad(message: str) -> LaunchError:
+    return LaunchError(400, message)
+
+
+@dataclass
+class LaunchRequest:
+    suite_filter: str | None = None
+    test_ids: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    threshold: float | None = None
+    workers: int | None = None
+    dry_run: bool = False
+    resume: bool = False
+    rerun_failed: bool = False
+    retry_errors: str | None = None
+    output: str | None = None
+
+    @property
+    def suite_parts(self) -> list[str]:
+        if not self.suite_filter:
+            return []
+        return [part.strip() for part in self.suite_filter.split(",") if part.strip()]
+
+    @property
+    def mode(self) -> str | None:
+        if self.resume:
+            return "resume"
+        if self.rerun_failed:
+            return "rerun_failed"
+        if self.retry_errors:
+            return "retry_errors"
+        return None
+
+    def to_wire(self) -> dict:
+        """The JSON body that describes this request (what the buttons send)."""
+        body: dict = {}
+        if self.suite_filter:
+            body["suite_filter"] = self.suite_filter
+        if self.test_ids:
+            body["test_ids"] = list(self.test_ids)
+        if self.targets:
+            body["target"] = list(self.targets)
+        for key in ("threshold", "workers", "retry_errors", "output"):
+            value = getattr(self, key)
+            if value is not None:
+                body[key] = value
+        for key in ("dry_run", "resume", "rerun_failed"):
+            if getattr(self, key):
+                body[key] = True
+        return body
+
+
+# --- rules 2–7: the body alone ----------------------------------------------
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _string(body: dict, key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _bad(f"{key} must be a string")
+    return value
+
+
+def _bool(body: dict, key: str) -> bool:
+    value = body.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _bad(f"{key} must be true or false")
+    return value
+
+
+def _string_list(body: dict, key: str, *, allow_single: bool) -> list[str]:
+    value = body.get(key)
+    if value is None:
+        return []
+    if allow_single and isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        kind = "a string or a list of strings" if allow_single else "a list of strings"
+        raise _bad(f"{key} must be {kind}")
+    return [item.strip() for item in value if item.strip()]
+
+
+def _typed(body: dict) -> LaunchRequest:
+    threshold = body.get("threshold")
+    if threshold is not None and not (_is_number(threshold) and math.isfinite(threshold) and 0 <= threshold <= 1):
+        raise _bad("threshold must be a number from 0 to 1")
+    workers = body.get("workers")
+    if workers is not None:
+        if isinstance(workers, float) and workers.is_integer():
+            workers = int(workers)
+        if not (isinstance(workers, int) and not isinstance(workers, bool) and 1 <= workers <= MAX_WORKERS):
+            raise _bad(f"workers must be an integer from 1 to {MAX_WORKERS}")
+    return LaunchRequest(
+        suite_filter=_string(body, "suite_filter"),
+        test_ids=_string_list(body, "test_ids", allow_single=False),
+        targets=_string_list(body, "target", allow_single=True),
+        threshold=threshold,
+        workers=workers,
+        dry_run=_bool(body, "dry_run"),
+        resume=_bool(body, "resume"),
+        rerun_failed=_bool(body, "rerun_failed"),
+        retry_errors=_string(body, "retry_errors"),
+        output=_string(body, "output"),
+    )
+
+
+def _check_value(key: str, value: str) -> None:
+    if value.startswith("-"):
+        raise _bad(f"{key} must not start with '-': {value!r} would be read as an option")
+    if _CONTROL.search(value):
+        raise _bad(f"{key} must not contain control characters")
+
+
+def parse_request(body) -> LaunchRequest:
+    """Rules 2–7, in order.  Pure: no I/O."""
+    if not isinstance(body, dict):
+        raise _bad("Invalid JSON body")
+    for key in body:
+        if key not in KEYS:
+            raise _bad(f"Unknown key: {key!r} (allowed: {', '.join(KEYS)})")
+    request = _typed(body)
+    if request.suite_filter is not None and not request.suite_filter.strip():
+        request.suite_filter = None
+    if request.retry_errors is not None and not request.retry_errors.strip():
+        request.retry_errors = None
+    if request.output is not None and not request.output.strip():
+        request.output = None
+    if not request.suite_parts and not request.test_ids:
+        raise _bad("Provide suite_filter or test_ids")
+    chosen = [name for name, on in (
+        ("resume", request.resume),
+        ("rerun_failed", request.rerun_failed),
+        ("retry_errors", bool(request.retry_errors)),
+    ) if on]
+    if len(chosen) > 1:
+        raise _bad(
+            "resume, rerun_failed, and retry_errors are mutually exclusive "
+            f"(got: {', '.join(chosen)})"
+        )
+    for part in request.suite_parts:
+        _check_value("suite_filter", part)
+    if request.suite_filter is not None and _CONTROL.search(request.suite_filter):
+        raise _bad("suite_filter must not contain control characters")
+    for test_id in request.test_ids:
+        _check_value("test_ids", test_id)
+    for target in request.targets:
+        _check_value("target", target)
+    for key in ("retry_errors", "output"):
+        value = getattr(request, key)
+        if value is not None:
+            _check_value(key, value)
+    return request
+
+
+# --- rule 8: the body against the project -------------------------------------
+
+@dataclass
+class ResolvedLaunch:
+    request: LaunchRequest
+    run_dir: Path          # absolute: the directory the job works on (and locks)
+    output_arg: str | None  # what goes after --output (None: agentv picks the run)
+
+
+def default_output(now: datetime | None = None) -> str:
+    """agentv's default layout for a fresh run, relative to the project root."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H-%M-%S-%f")[:-3] + "Z"
+    return f".agentv/results/runs/default/{stamp}"
+
+
+def _inside(project: Project, key: str, value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = project.root / path  # agentv runs in the project root
+    if not project.contains(path):
+        raise _bad(f"{key} must be inside the project ({project.root}): {value!r} is not")
+    return path.resolve()
+
+
+def _refuse_blocked(reader: RunReader, run_dir: Path, what: str) -> None:
+    view = reader.read(run_dir)
+    rejected = view.snapshot.state.rejected
+    if rejected:
+        raise _bad(f"{what} is blocked: {view.blocked}")
+
+
+def resolve_request(request: LaunchRequest, project: Project, reader: RunReader,
+                    now: datetime | None = None) -> ResolvedLaunch:
+    """Rule 8: paths inside the project, real runs, nothing agentv would silently clobber."""
+    output_dir = _inside(project, "output", request.output) if request.output else None
+    if request.retry_errors:
+        source = _inside(project, "retry_errors", request.retry_errors)
+        if source.name == INDEX_NAME and source.is_file():
+            source = source.parent
+        elif not (source / INDEX_NAME).is_file():
+            raise _bad(f"retry_errors must be a run directory or its index.jsonl: {request.retry_errors!r} is neither")
+        _refuse_blocked(reader, source, f"retry_errors run {project.relative(source)}")
+
+    if request.resume or request.rerun_failed:
+        if output_dir is None:
+            last = project.last_run_dir()
+            if last is None or not (last / INDEX_NAME).is_file():
+                raise _bad(
+                    "no output given and .agentv/cache.json points at no existing run: "
+                    "agentv would silently start a fresh run; give output (the run to resume)"
+                )
+            run_dir = last.resolve()
+        else:
+            if not (output_dir / INDEX_NAME).is_file():
+                raise _bad(f"output {request.output!r} is not a run (it has no index.jsonl) — nothing to resume")
+            run_dir = output_dir
+        _refuse_blocked(reader, run_dir, f"run {project.relative(run_dir)}")
+        return ResolvedLaunch(request, run_dir, request.output)
+
+    # A fresh run (retry_errors included) writes a new run directory.
+    if output_dir is not None:
+        if (output_dir / INDEX_NAME).exists():
+            raise _bad(
+                f"output {request.output!r} is an existing run: a fresh run would overwrite its "
+                "index.jsonl (use resume or rerun_failed to finish it)"
+            )
+        return ResolvedLaunch(request, output_dir, request.output)
+    output = default_output(now)
+    return ResolvedLaunch(request, (project.root / output).resolve(), output)
