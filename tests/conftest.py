@@ -1,0 +1,61 @@
+"""Shared fixtures: agentv projects in tmp_path, made from files the real CLI wrote."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "agentv-project"
+RUNS = ".agentv/results/runs/default"
+
+
+def fill_project_root(root: Path) -> None:
+    """agentv writes absolute paths; the fixture stores them as {PROJECT_ROOT}."""
+    for path in (root / ".agentv").rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".jsonl"):
+            text = path.read_text(encoding="utf-8")
+            if "{PROJECT_ROOT}" in text:
+                path.write_text(text.replace("{PROJECT_ROOT}", str(root)), encoding="utf-8")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the fixture project (runs: errored, all-ok, quality-only, interrupted)."""
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    fill_project_root(root)
+    return root
+
+
+def row(test_id: str, status: str = "ok", *, target: str = "default", score=None, error=None, **extra) -> dict:
+    """A result row shaped like agentv's (the fields the tool reads)."""
+    if score is None:
+        score = 1 if status == "ok" else 0
+    data = {"test_id": test_id, "suite": "greetings", "score": score, "target": target,
+            "execution_status": status}
+    if error is not None:
+        data["error"] = error
+    data.update(extra)
+    return data
+
+
+def make_run(root: Path, name: str, rows: list, *, planned: int | None = None,
+             eval_file: str | None = "evals/greetings.yaml", experiment: str = "default",
+             raw_tail: bytes = b"", benchmark: bool = True, targets: list[str] | None = None) -> Path:
+    """Write a run directory: rows may be dicts (JSON lines) or raw bytes lines."""
+    run_dir = root / ".agentv" / "results" / "runs" / experiment / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    body = b""
+    for item in rows:
+        body += (item if isinstance(item, bytes) else json.dumps(item).encode()) + b"\n"
+    (run_dir / "index.jsonl").write_bytes(body + raw_tail)
+    if benchmark:
+        meta = {"eval_file": str(root / eval_file) if eval_file else "", "targets": targets or ["default"],
+                "experiment": experiment}
+        if planned is not None:
+            meta["planned_test_count"] = planned
+        (run_dir / "benchmark.json").write_text(json.dumps({"metadata": meta}))
+    return run_dir
