@@ -146,29 +146,51 @@ class RunView:
 
     @property
     def will_run(self) -> dict[str, int]:
-        # agentv skips an identity when *any* of its lines says it completed.
-        resume = sum(1 for r in self.records if not (r.ever_ok or r.ever_quality_failure))
-        rerun = sum(1 for r in self.records if not r.ever_ok)
+        # agentv skips an identity when *any* of its lines says it completed
+        # (verified against agentv 4.42.4: tests/test_runs.py).  A line with
+        # no target has the key "<id>::unknown", which never matches a
+        # planned case, so agentv runs that case again whatever it says.
+        resume = rerun = 0
+        for record in self.records:
+            if not record.target_recorded:
+                resume, rerun = resume + 1, rerun + 1
+                continue
+            resume += not (record.ever_ok or record.ever_quality_failure)
+            rerun += not record.ever_ok
         return {"resume": resume + self.missing, "rerun_failed": rerun + self.missing}
+
+    @property
+    def retry_errors_count(self) -> int:
+        """Cases `--retry-errors` from this run would run: agentv retries a test
+        id (on every target) when any of its lines is an execution error, and
+        the missing cases."""
+        errored = {record.test_id for record in self.records if record.ever_error}
+        return len(errored) + self.missing
 
     @property
     def targets(self) -> list[str]:
         seen: dict[str, None] = {}
         for record in self.records:
-            if record.target:
+            if record.target_recorded and record.target:
                 seen.setdefault(record.target, None)
         return list(seen) or list(self.benchmark.targets)
 
     @property
-    def blocked(self) -> str | None:
+    def index_problem(self) -> str | None:
+        """Why agentv could not resume from this run's index.jsonl, if it could not."""
         rejected = self.snapshot.state.rejected
         if rejected:
             first = rejected[0]
             more = f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""
             return (
-                f"index.jsonl holds a line agentv refuses to resume from: {first.message}{more}"
+                "index.jsonl holds a line agentv 4.x refuses to resume, rerun or retry from: "
+                f"{first.message}{more}"
             )
-        return self.suite_reason
+        return self.snapshot.warning
+
+    @property
+    def blocked(self) -> str | None:
+        return self.index_problem or self.suite_reason
 
     @property
     def warnings(self) -> list[str]:
@@ -201,6 +223,7 @@ class RunReader:
         self.project_root = Path(project_root)
         self._scanners: dict[Path, IndexScanner] = {}
         self._benchmarks: dict[Path, tuple[tuple, BenchmarkInfo]] = {}
+        self._frozen: dict[Path, tuple[IndexSnapshot, IndexSnapshot]] = {}
         self._lock = threading.Lock()
 
     def read(self, run_dir: Path) -> RunView:
@@ -210,6 +233,12 @@ class RunReader:
             if scanner is None:
                 scanner = self._scanners[run_dir] = IndexScanner(run_dir / INDEX_NAME)
             snapshot = scanner.scan()
+            # The scanner's state changes on its next scan (maybe in another
+            # thread): a view keeps a copy, made once per change.
+            cached = self._frozen.get(run_dir)
+            if cached is None or cached[0] is not snapshot:
+                cached = self._frozen[run_dir] = (snapshot, snapshot.frozen())
+            snapshot = cached[1]
             benchmark = self._benchmark(run_dir)
         suite_filter, reason = suite_filter_for(benchmark.eval_file, self.project_root)
         return RunView(run_dir, snapshot, benchmark, suite_filter, reason)

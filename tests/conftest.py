@@ -59,3 +59,20 @@ def make_run(root: Path, name: str, rows: list, *, planned: int | None = None,
             meta["planned_test_count"] = planned
         (run_dir / "benchmark.json").write_text(json.dumps({"metadata": meta}))
     return run_dir
+
+
+EXTRA_RUNS = Path(__file__).parent / "fixtures" / "extra-runs"
+
+
+def add_run(root: Path, name: str, as_name: str | None = None, experiment: str = "default") -> Path:
+    """Copy a run from tests/fixtures/extra-runs (written by the real agentv) into the project."""
+    run_dir = root / ".agentv" / "results" / "runs" / experiment / (as_name or name)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for source in (EXTRA_RUNS / name).iterdir():
+        text = source.read_text(encoding="utf-8").replace("{PROJECT_ROOT}", str(root))
+        (run_dir / source.name).write_text(text, encoding="utf-8")
+    return run_dir
+
+
+def run_dir_of(root: Path, name: str) -> Path:
+    return root / RUNS / name
