@@ -35,6 +35,25 @@ class RunRef:
     mtime: float
 
 
+def _agentv_home() -> Path | None:
+    home = os.environ.get("AGENTV_HOME")
+    try:
+        return Path(home).expanduser().resolve() if home else (Path.home() / AGENTV_DIR).resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _is_project(candidate: Path, agentv_home: Path | None) -> bool:
+    agentv_dir = candidate / AGENTV_DIR
+    if not agentv_dir.is_dir():
+        return False
+    # agentv keeps its own settings in ~/.agentv (AGENTV_HOME): that makes the
+    # home directory a project only if agentv was also run there.
+    if agentv_home is not None and agentv_dir.resolve() == agentv_home:
+        return (agentv_dir / RESULTS_DIR).is_dir() or (agentv_dir / CACHE_NAME).is_file()
+    return True
+
+
 def find_project_root(explicit: Path | None = None, start: Path | None = None) -> Path:
     """--project DIR, else the nearest directory at or above ``start`` holding .agentv/."""
     if explicit is not None:
@@ -43,8 +62,9 @@ def find_project_root(explicit: Path | None = None, start: Path | None = None) -
             raise ProjectNotFound(f"{root} is not an agentv project (it has no {AGENTV_DIR}/ directory)")
         return root
     here = Path(start or Path.cwd()).resolve()
+    agentv_home = _agentv_home()
     for candidate in (here, *here.parents):
-        if (candidate / AGENTV_DIR).is_dir():
+        if _is_project(candidate, agentv_home):
             return candidate
     raise ProjectNotFound(
         f"no agentv project here: no {AGENTV_DIR}/ directory in {here} or above (use --project DIR)"
@@ -97,12 +117,12 @@ class Project:
         dirs = self._run_dirs()
         names: dict[str, int] = {}
         for path, _ in dirs:
-            names[path.name] = names.get(path.name, 0) + 1
+            names[_safe(path.name)] = names.get(_safe(path.name), 0) + 1
         refs: list[RunRef] = []
         taken: set[str] = set()
         for path, mtime in sorted(dirs, key=lambda item: str(item[0])):
             experiment = self._experiment_of(path)
-            wanted = _safe(path.name) if names[path.name] == 1 else f"{_safe(experiment)}--{_safe(path.name)}"
+            wanted = _safe(path.name) if names[_safe(path.name)] == 1 else f"{_safe(experiment)}--{_safe(path.name)}"
             run_id, n = wanted, 2
             while run_id in taken:
                 run_id, n = f"{wanted}-{n}", n + 1

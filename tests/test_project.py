@@ -1,0 +1,150 @@
+"""The project: its root, its runs and their ids, and what a RUN argument names."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from agentv_resume.project import Project, ProjectNotFound, RunNotFound, find_project_root
+
+from conftest import RUNS, make_run, row
+
+
+# --- the root ---------------------------------------------------------------------
+
+def test_explicit_project(project):
+    assert find_project_root(project) == project.resolve()
+
+
+def test_explicit_dir_without_agentv_is_refused(tmp_path):
+    with pytest.raises(ProjectNotFound, match="not an agentv project"):
+        find_project_root(tmp_path)
+
+
+def test_walks_up_from_a_subdirectory(project):
+    assert find_project_root(start=project / "evals") == project.resolve()
+
+
+def test_nearest_project_wins(project):
+    inner = project / "sub"
+    (inner / ".agentv").mkdir(parents=True)
+    assert find_project_root(start=inner) == inner.resolve()
+
+
+def test_no_project_above(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTV_HOME", str(tmp_path / "no-home"))
+    with pytest.raises(ProjectNotFound, match="--project"):
+        find_project_root(start=tmp_path)
+
+
+def test_agentv_home_is_not_a_project(tmp_path, monkeypatch):
+    """agentv keeps settings in ~/.agentv; that alone does not make ~ a project."""
+    home = tmp_path / "home"
+    (home / ".agentv").mkdir(parents=True)
+    (home / ".agentv" / "config.yaml").write_text("projects: []\n")
+    (home / "work").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("AGENTV_HOME", raising=False)
+    with pytest.raises(ProjectNotFound):
+        find_project_root(start=home / "work")
+    (home / ".agentv" / "results").mkdir()  # agentv was run in ~ too
+    assert find_project_root(start=home / "work") == home.resolve()
+
+
+# --- discovering runs ----------------------------------------------------------------
+
+def test_fixture_runs_are_found_newest_first(project):
+    for age, name in enumerate(["interrupted", "quality-only", "all-ok", "errored"]):
+        os.utime(project / RUNS / name / "index.jsonl", (1_000_000 - age, 1_000_000 - age))
+    refs = Project(project).runs()
+    assert [ref.id for ref in refs] == ["interrupted", "quality-only", "all-ok", "errored"]
+    assert all(ref.experiment == "default" for ref in refs)
+    assert refs[0].run_dir == (project / RUNS / "interrupted").resolve()
+
+
+def test_per_test_folders_inside_a_run_are_not_runs(project):
+    (project / RUNS / "errored" / "greetings" / "greet-1" / "index.jsonl").write_text("")
+    assert sorted(ref.id for ref in Project(project).runs()) == ["all-ok", "errored", "interrupted", "quality-only"]
+
+
+def test_clashing_names_get_the_experiment(project):
+    make_run(project, "errored", [row("a")], experiment="nightly")
+    ids = {ref.id: ref.run_dir for ref in Project(project).runs()}
+    assert ids["default--errored"] == (project / RUNS / "errored").resolve()
+    assert ids["nightly--errored"].parts[-2:] == ("nightly", "errored")
+    assert "errored" not in ids
+
+
+def test_ids_are_url_safe_and_unique(project):
+    make_run(project, "my run #1?", [row("a")])
+    make_run(project, "my-run-1", [row("a")])
+    make_run(project, "café x", [row("a")], experiment="exp one")
+    ids = [ref.id for ref in Project(project).runs()]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+", run_id) for run_id in ids)
+    assert "default--my-run-1" in ids
+
+
+def test_an_empty_results_folder_has_no_runs(tmp_path):
+    (tmp_path / ".agentv").mkdir()
+    assert Project(tmp_path).runs() == []
+
+
+# --- resolving RUN ----------------------------------------------------------------------
+
+def test_run_by_id(project):
+    assert Project(project).resolve_run("quality-only").run_dir == (project / RUNS / "quality-only").resolve()
+
+
+@pytest.mark.parametrize("form", ["dir", "dir/", "index", "relative"])
+def test_run_by_directory_or_index(project, monkeypatch, form):
+    run_dir = project / RUNS / "interrupted"
+    monkeypatch.chdir(project / "evals")
+    arg = {"dir": str(run_dir), "dir/": f"{run_dir}/", "index": str(run_dir / "index.jsonl"),
+           "relative": "../.agentv/results/runs/default/interrupted"}[form]
+    ref = Project(project).resolve_run(arg)
+    assert ref.id == "interrupted" and ref.run_dir == run_dir.resolve()
+
+
+def test_last_follows_cache_json(project):
+    p = Project(project)
+    assert p.resolve_run("last").id == "errored"
+    assert p.resolve_run(None).id == "errored"  # the default
+
+
+def test_last_with_a_relative_cache_pointer(project):
+    (project / ".agentv/cache.json").write_text(json.dumps({"lastRunDir": ".agentv/results/runs/default/all-ok"}))
+    assert Project(project).resolve_run("last").id == "all-ok"
+
+
+@pytest.mark.parametrize("cache", [None, "not json", {"lastRunDir": 5}, {"other": 1},
+                                   {"lastRunDir": "/nowhere/at/all"}])
+def test_last_without_a_usable_cache(project, cache):
+    path = project / ".agentv/cache.json"
+    if cache is None:
+        path.unlink()
+    else:
+        path.write_text(cache if isinstance(cache, str) else json.dumps(cache))
+    with pytest.raises(RunNotFound, match="cache.json"):
+        Project(project).resolve_run("last")
+
+
+@pytest.mark.parametrize("arg", ["nope", "evals", "/definitely/not/here", "evals/greetings.yaml"])
+def test_unknown_run(project, monkeypatch, arg):
+    monkeypatch.chdir(project)
+    with pytest.raises(RunNotFound, match="no run"):
+        Project(project).resolve_run(arg)
+
+
+def test_relative_paths_and_containment(project, tmp_path):
+    p = Project(project)
+    assert p.relative(project / RUNS / "errored") == ".agentv/results/runs/default/errored"
+    assert p.relative(tmp_path / "x") == str(tmp_path / "x")
+    assert p.contains(project / "a" / ".." / "b")
+    assert not p.contains(project / ".." / "elsewhere")
+    (project / "link").symlink_to(tmp_path)
+    assert not p.contains(project / "link" / "x")
