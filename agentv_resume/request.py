@@ -23,19 +23,25 @@ KEYS = (
     "resume", "rerun_failed", "retry_errors", "output",
 )
 MAX_WORKERS = 50
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0, DEL and C1: nothing a path, test id or target name needs, and a newline
+# in a command line users copy is a trap.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class LaunchError(Exception):
-    def __init__(self, status: int, message: str, job_id: str | None = None):
+    """A refused launch: ``status`` is the HTTP answer; ``kind`` says why in a
+    word the CLI maps to its exit code (``"blocked"`` → 5)."""
+
+    def __init__(self, status: int, message: str, job_id: str | None = None, kind: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.job_id = job_id
+        self.kind = kind
 
 
-def _bad(message: str) -> LaunchError:
-    return LaunchError(400, message)
+def _bad(message: str, kind: str | None = None) -> LaunchError:
+    return LaunchError(400, message, kind=kind)
 
 
 @dataclass
@@ -119,7 +125,10 @@ def _string_list(body: dict, key: str, *, allow_single: bool) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         kind = "a string or a list of strings" if allow_single else "a list of strings"
         raise _bad(f"{key} must be {kind}")
-    return [item.strip() for item in value if item.strip()]
+    if any(not item.strip() for item in value):
+        raise _bad(f"{key} must not hold an empty name")
+    # Values reach agentv as they were sent: no trimming here.
+    return list(value)
 
 
 def _typed(body: dict) -> LaunchRequest:
@@ -210,25 +219,29 @@ def default_output(now: datetime | None = None) -> str:
 
 
 def _inside(project: Project, key: str, value: str) -> Path:
-    path = Path(value).expanduser()
+    # As agentv will read it: relative to the project root (its cwd), no `~`
+    # expansion (there is no shell), `..` and symlinks followed.
+    path = Path(value)
     if not path.is_absolute():
-        path = project.root / path  # agentv runs in the project root
+        path = project.root / path
     if not project.contains(path):
         raise _bad(f"{key} must be inside the project ({project.root}): {value!r} is not")
     return path.resolve()
 
 
 def _refuse_blocked(reader: RunReader, run_dir: Path, what: str) -> None:
-    view = reader.read(run_dir)
-    rejected = view.snapshot.state.rejected
-    if rejected:
-        raise _bad(f"{what} is blocked: {view.blocked}")
+    """agentv stops on a rejected row; the suite is given, so only the index counts."""
+    problem = reader.read(run_dir).index_problem
+    if problem:
+        raise _bad(f"{what} is blocked: {problem}", kind="blocked")
 
 
 def resolve_request(request: LaunchRequest, project: Project, reader: RunReader,
                     now: datetime | None = None) -> ResolvedLaunch:
     """Rule 8: paths inside the project, real runs, nothing agentv would silently clobber."""
     output_dir = _inside(project, "output", request.output) if request.output else None
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        raise _bad(f"output {request.output!r} is a file, not a run directory")
     if request.retry_errors:
         source = _inside(project, "retry_errors", request.retry_errors)
         if source.name == INDEX_NAME and source.is_file():
