@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from agentv_resume import indexfile
 from agentv_resume.indexfile import IndexScanner, read_index
 
-from conftest import row
+from runbuilders import row
 
 
 def write(path: Path, *lines, tail: bytes = b"") -> Path:

@@ -11,7 +11,7 @@ import pytest
 
 from agentv_resume.project import Project, ProjectNotFound, RunNotFound, find_project_root
 
-from conftest import RUNS, make_run, row
+from runbuilders import RUNS, make_run, row
 
 
 # --- the root ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from agentv_resume.project import Project
 from agentv_resume.request import KEYS, LaunchError, default_output, parse_request, resolve_request
 from agentv_resume.runs import RunReader
 
-from conftest import RUNS, add_run, make_run, row
+from runbuilders import RUNS, add_run, make_run, row
 
 SUITE = {"suite_filter": "evals/greetings.yaml"}
 

@@ -9,7 +9,7 @@ import pytest
 
 from agentv_resume.runs import RunReader, read_run
 
-from conftest import RUNS, add_run, make_run, row
+from runbuilders import RUNS, add_run, make_run, row
 
 
 def view_of(project: Path, name: str):

@@ -1,0 +1,70 @@
+"""Builders for agentv projects and runs in tmp_path (import from tests: `from runbuilders import row`).
+
+A module of its own, not conftest: tests/e2e has a conftest too, so
+`from conftest import ...` would pick whichever was imported first."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "agentv-project"
+RUNS = ".agentv/results/runs/default"
+
+
+def fill_project_root(root: Path) -> None:
+    """agentv writes absolute paths; the fixture stores them as {PROJECT_ROOT}."""
+    for path in (root / ".agentv").rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".jsonl"):
+            text = path.read_text(encoding="utf-8")
+            if "{PROJECT_ROOT}" in text:
+                path.write_text(text.replace("{PROJECT_ROOT}", str(root)), encoding="utf-8")
+
+
+def row(test_id: str, status: str = "ok", *, target: str = "default", score=None, error=None, **extra) -> dict:
+    """A result row shaped like agentv's (the fields the tool reads)."""
+    if score is None:
+        score = 1 if status == "ok" else 0
+    data = {"test_id": test_id, "suite": "greetings", "score": score, "target": target,
+            "execution_status": status}
+    if error is not None:
+        data["error"] = error
+    data.update(extra)
+    return data
+
+
+def make_run(root: Path, name: str, rows: list, *, planned: int | None = None,
+             eval_file: str | None = "evals/greetings.yaml", experiment: str = "default",
+             raw_tail: bytes = b"", benchmark: bool = True, targets: list[str] | None = None) -> Path:
+    """Write a run directory: rows may be dicts (JSON lines) or raw bytes lines."""
+    run_dir = root / ".agentv" / "results" / "runs" / experiment / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    body = b""
+    for item in rows:
+        body += (item if isinstance(item, bytes) else json.dumps(item).encode()) + b"\n"
+    (run_dir / "index.jsonl").write_bytes(body + raw_tail)
+    if benchmark:
+        meta = {"eval_file": str(root / eval_file) if eval_file else "", "targets": targets or ["default"],
+                "experiment": experiment}
+        if planned is not None:
+            meta["planned_test_count"] = planned
+        (run_dir / "benchmark.json").write_text(json.dumps({"metadata": meta}))
+    return run_dir
+
+
+EXTRA_RUNS = Path(__file__).parent / "fixtures" / "extra-runs"
+
+
+def add_run(root: Path, name: str, as_name: str | None = None, experiment: str = "default") -> Path:
+    """Copy a run from tests/fixtures/extra-runs (written by the real agentv) into the project."""
+    run_dir = root / ".agentv" / "results" / "runs" / experiment / (as_name or name)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for source in (EXTRA_RUNS / name).iterdir():
+        text = source.read_text(encoding="utf-8").replace("{PROJECT_ROOT}", str(root))
+        (run_dir / source.name).write_text(text, encoding="utf-8")
+    return run_dir
+
+
+def run_dir_of(root: Path, name: str) -> Path:
+    return root / RUNS / name

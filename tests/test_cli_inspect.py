@@ -1,0 +1,184 @@
+"""`studio-resume inspect [RUN] [--json]`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from runbuilders import RUNS, add_run, make_run, row
+
+JSON_KEYS = {"run_id", "run_dir", "suite_filter", "targets", "experiment", "planned_test_count", "blocked",
+             "rejected_rows", "counts", "records", "skipped_lines", "resumable", "rerunnable", "will_run",
+             "commands", "tests"}
+
+
+@pytest.fixture
+def inspect(cli, project):
+    def run(*args, cwd=None):
+        return cli("--project", project, "inspect", *args, cwd=cwd)
+    return run
+
+
+@pytest.fixture
+def inspect_json(inspect):
+    def run(*args) -> dict:
+        result = inspect(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+    return run
+
+
+def command(run: str, mode: str, suite="evals/greetings.yaml", targets=("default",)) -> str:
+    flags = "".join(f" --target {t}" for t in targets)
+    return f"agentv eval run {suite}{flags} --output .agentv/results/runs/default/{run} --{mode}"
+
+
+# --- --json agrees with a hand count of every fixture run ------------------------------
+
+def test_json_errored(inspect, inspect_json, project):
+    data = inspect_json("errored")
+    assert set(data) >= JSON_KEYS
+    assert data["run_id"] == "errored"
+    assert data["run_dir"] == ".agentv/results/runs/default/errored"
+    assert data["suite_filter"] == "evals/greetings.yaml"
+    assert data["targets"] == ["default"] and data["experiment"] == "default"
+    assert data["planned_test_count"] == 5
+    assert data["counts"] == {"ok": 2, "quality_failure": 1, "execution_error": 2, "missing": 0}
+    assert data["records"] == 5 and data["skipped_lines"] == 0 and data["rejected_rows"] == 0
+    assert data["blocked"] is None
+    assert data["will_run"] == {"resume": 2, "rerun_failed": 3}
+    assert data["resumable"] is True and data["rerunnable"] is True
+    assert data["commands"] == {"resume": command("errored", "resume"),
+                                "rerun_failed": command("errored", "rerun-failed")}
+    assert data["tests"] == [
+        {"test_id": "greet-1", "target": "default", "execution_status": "ok", "error": None},
+        {"test_id": "greet-2", "target": "default", "execution_status": "execution_error",
+         "error": "agent crashed on greet-2 (exit code 3)"},
+        {"test_id": "greet-3", "target": "default", "execution_status": "execution_error",
+         "error": "agent crashed on greet-3 (exit code 3)"},
+        {"test_id": "greet-4", "target": "default", "execution_status": "quality_failure", "error": None},
+        {"test_id": "greet-5", "target": "default", "execution_status": "ok", "error": None},
+    ]
+
+
+@pytest.mark.parametrize("run, planned, counts, will_run, suite", [
+    ("all-ok", 5, {"ok": 5, "quality_failure": 0, "execution_error": 0, "missing": 0},
+     {"resume": 0, "rerun_failed": 0}, "evals/greetings.yaml"),
+    ("quality-only", 5, {"ok": 3, "quality_failure": 2, "execution_error": 0, "missing": 0},
+     {"resume": 0, "rerun_failed": 2}, "evals/greetings.yaml"),
+    ("interrupted", 12, {"ok": 6, "quality_failure": 0, "execution_error": 0, "missing": 6},
+     {"resume": 6, "rerun_failed": 6}, "evals/long.yaml"),
+])
+def test_json_other_fixture_runs(inspect, inspect_json, project, run, planned, counts, will_run, suite):
+    data = inspect_json(run)
+    assert data["planned_test_count"] == planned
+    assert data["counts"] == counts
+    assert data["records"] == counts["ok"] + counts["quality_failure"] + counts["execution_error"]
+    assert data["will_run"] == will_run
+    assert data["resumable"] is (will_run["resume"] > 0)
+    assert data["rerunnable"] is (will_run["rerun_failed"] > 0)
+    assert data["commands"]["resume"] == command(run, "resume", suite)
+    assert len(data["tests"]) == data["records"]
+
+
+def test_json_matrix_run_names_each_target(inspect, inspect_json, project):
+    add_run(project, "matrix")
+    data = inspect_json("matrix")
+    assert data["targets"] == ["default", "alt"]
+    assert data["counts"] == {"ok": 6, "quality_failure": 2, "execution_error": 2, "missing": 0}
+    assert data["commands"]["resume"] == command("matrix", "resume", targets=("default", "alt"))
+
+
+def test_default_run_is_last(inspect, inspect_json, project):
+    assert inspect_json()["run_id"] == "errored"
+    assert inspect_json("last")["run_id"] == "errored"
+
+
+def test_run_by_path_from_inside_the_project(inspect, inspect_json, project):
+    result = inspect(".agentv/results/runs/default/interrupted/index.jsonl", "--json", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["run_id"] == "interrupted"
+
+
+def test_project_found_by_walking_up(cli, project):
+    result = cli("inspect", "--json", cwd=project / "evals")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["run_id"] == "errored"
+
+
+# --- blocked runs still exit 0 ------------------------------------------------------------
+
+def test_blocked_by_a_rejected_row(inspect, inspect_json, project):
+    make_run(project, "bad", [row("a", "execution_error"), {"test_id": "b", "score": "x"}], planned=2)
+    data = inspect_json("bad")
+    assert data["rejected_rows"] == 1
+    assert "Missing or invalid score in result row at line 2" in data["blocked"]
+    assert data["will_run"] == {"resume": 2, "rerun_failed": 2}  # as if not blocked
+    result = inspect("bad")
+    assert result.exit_code == 0
+    assert "Blocked:" in result.stdout and "Rejected  1 row(s)" in result.stdout
+
+
+def test_blocked_by_several_eval_files(inspect, inspect_json, project):
+    add_run(project, "multi-file")
+    data = inspect_json("multi-file")
+    assert data["suite_filter"] is None and "several eval files" in data["blocked"]
+    assert data["commands"] == {"resume": None, "rerun_failed": None}
+    result = inspect("multi-file")
+    assert result.exit_code == 0
+    assert "Suite     (unknown)" in result.stdout
+    assert "Resume run — 1 case: no command" in result.stdout
+
+
+def test_skipped_lines_are_counted(inspect, inspect_json, project):
+    make_run(project, "s", [row("a"), b"garbage"], planned=2, raw_tail=b'{"test_id": "b"')
+    data = inspect_json("s")
+    assert data["skipped_lines"] == 2 and data["blocked"] is None
+    assert "Skipped   2 line(s)" in inspect("s").stdout
+
+
+# --- the readable summary -------------------------------------------------------------------
+
+def test_readable_summary(inspect, inspect_json, project):
+    result = inspect("errored")
+    assert result.exit_code == 0 and result.stderr == ""
+    out = result.stdout
+    assert "Run       errored  (.agentv/results/runs/default/errored)" in out
+    assert "Suite     evals/greetings.yaml" in out
+    assert "Planned   5    records 5    missing 0" in out
+    assert "ok 2 · quality_failure 1 · execution_error 2 · missing 0" in out
+    assert "greet-2  default  execution_error  agent crashed on greet-2 (exit code 3)" in out
+    assert f"Resume run — 2 cases:\n  {command('errored', 'resume')}" in out
+    assert f"Rerun failed cases — 3 cases:\n  {command('errored', 'rerun-failed')}" in out
+
+
+def test_readable_summary_when_nothing_to_run(inspect, inspect_json, project):
+    out = inspect("all-ok").stdout
+    assert "Resume run: nothing to run" in out and "Rerun failed cases: nothing to run" in out
+
+
+def test_readable_summary_of_an_interrupted_run(inspect, inspect_json, project):
+    out = inspect("interrupted").stdout
+    assert "Planned   12    records 6    missing 6" in out
+    assert "Resume run — 6 cases" in out
+
+
+# --- not found: exit 5 -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("arg", ["nope", "evals", "/no/such/run"])
+def test_run_not_found(inspect, inspect_json, project, arg):
+    result = inspect(arg)
+    assert result.exit_code == 5
+    assert result.stdout == "" and "no run" in result.stderr
+
+
+def test_last_without_cache(inspect, inspect_json, project):
+    (project / ".agentv/cache.json").unlink()
+    result = inspect()
+    assert result.exit_code == 5 and "cache.json" in result.stderr
+
+
+def test_no_project(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTV_HOME", str(tmp_path / "h"))
+    result = cli("inspect", cwd=tmp_path)
+    assert result.exit_code == 5 and "no agentv project" in result.stderr
