@@ -137,7 +137,8 @@ def _render_inspect(data: dict) -> str:
 @click.option("--threshold", type=click.FloatRange(0, 1), help="agentv --threshold (0-1).")
 @click.option("--dry-run", is_flag=True, help="agentv --dry-run.")
 @click.option("--print", "print_only", is_flag=True, help="Print the agentv command and run nothing.")
-@click.option("--agentv", "agentv", metavar="PATH", help="The agentv command (default: $AGENTV_BIN, else agentv on PATH).")
+@click.option("--agentv", "agentv", metavar="PATH", shell_complete=completion.complete_paths,
+              help="The agentv command (default: $AGENTV_BIN, else agentv on PATH).")
 @click.pass_context
 def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_ids, workers, threshold, dry_run, print_only, agentv):
     """Finish a run with agentv: --resume / --rerun-failed RUN, or --retry-errors PATH.
@@ -273,7 +274,8 @@ class _ProgressLine:
 @click.option("--read-only", is_flag=True, help="Show runs and jobs; refuse every launch and stop.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
 @click.option("--demo", is_flag=True, help="Serve a bundled demo project, copied to a temporary folder.")
-@click.option("--agentv", "agentv", metavar="PATH", help="The agentv command (default: $AGENTV_BIN, else agentv on PATH).")
+@click.option("--agentv", "agentv", metavar="PATH", shell_complete=completion.complete_paths,
+              help="The agentv command (default: $AGENTV_BIN, else agentv on PATH).")
 @click.pass_context
 def serve(ctx, host, port, read_only, open_browser, demo, agentv):
     """Serve the web launcher: runs, Resume / Rerun failed buttons, live jobs."""

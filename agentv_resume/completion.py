@@ -1,39 +1,94 @@
 """Shell completion: the scripts Click generates, and the dynamic values.
 
-Completion runs on every <TAB>, so it reads directory names and small files
-only (never a large index.jsonl) and never raises: outside a project it
+Completion runs on every <TAB>, in a fresh interpreter, so this module
+imports almost nothing at load time, reads directory names and small files
+only (never a large index.jsonl), and never raises: outside a project it
 simply offers nothing.
+
+Regenerate the shipped scripts with ``python -m agentv_resume.completion
+--write completions/`` (``--check`` says whether they drifted).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from click.shell_completion import CompletionItem, get_completion_class
 
 SHELLS = ("bash", "zsh", "fish")
 PROG_NAME = "studio-resume"
 COMPLETE_VAR = "_STUDIO_RESUME_COMPLETE"
-# A run's index.jsonl is read for its state only while it is this small.
-_SMALL_INDEX = 256 * 1024
-_DESCRIBED_RUNS = 40
+SCRIPT_NAMES = {shell: f"{PROG_NAME}.{shell}" for shell in SHELLS}
 
+# Help texts (state and counts) need each run's index.jsonl read, so only the
+# newest few runs get one, only while their index is small, and only for the
+# shells that show help at all (bash never does).
+_DESCRIBED_RUNS = 30
+_SMALL_INDEX = 256 * 1024
+_DESCRIBE_BUDGET = 2 * 1024 * 1024
+# --test-id reads at most this much of the run's index.jsonl.
+_TEST_ID_BYTES = 512 * 1024
+# Click's fish script splits each reply line on "," (help included), so help
+# texts never hold one.
+_SEP = " · "
+_STATUS_WORDS = (("ok", "ok", "ok"), ("quality_failure", "failed", "failed"),
+                 ("execution_error", "error", "errors"), ("missing", "missing", "missing"))
+
+
+# --- the scripts ----------------------------------------------------------------
 
 def script(shell: str) -> str:
-    """The completion script Click generates for ``shell``."""
+    """The completion script Click generates for ``shell`` (what ``<shell>_source`` prints)."""
     from agentv_resume.cli import main
 
     cls = get_completion_class(shell)
+    if cls is None or shell not in SHELLS:
+        raise ValueError(f"unsupported shell {shell!r} (use one of {', '.join(SHELLS)})")
     return cls(main, {}, PROG_NAME, COMPLETE_VAR).source()
 
 
+def write_scripts(directory: Path) -> list[Path]:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for shell in SHELLS:
+        path = directory / SCRIPT_NAMES[shell]
+        path.write_text(script(shell), encoding="utf-8", newline="\n")
+        written.append(path)
+    return written
+
+
+def drifted_scripts(directory: Path) -> list[Path]:
+    """The shipped scripts that differ from freshly generated ones (or are missing)."""
+    out = []
+    for shell in SHELLS:
+        path = Path(directory) / SCRIPT_NAMES[shell]
+        try:
+            current = path.read_text(encoding="utf-8")
+        except OSError:
+            current = None
+        if current != script(shell):
+            out.append(path)
+    return out
+
+
+# --- where we are -------------------------------------------------------------
+
+def _wants_help() -> bool:
+    # Click's bash protocol carries no help text; don't read files for nothing.
+    return not os.environ.get(COMPLETE_VAR, "").startswith("bash")
+
+
 def _project(ctx):
+    """The project named by --project on the line, else found upward from here; None outside one."""
     from agentv_resume.project import Project, find_project_root
 
-    root_ctx = ctx.find_root()
-    projects = root_ctx.params.get("projects") or ()
+    projects = ctx.find_root().params.get("projects") or ()
     try:
         root = find_project_root(Path(projects[0]) if projects else None)
     except Exception:
@@ -41,92 +96,319 @@ def _project(ctx):
     return Project(root)
 
 
-def _run_help(ref) -> str:
-    from agentv_resume.runs import RunReader
+def _looks_like_path(incomplete: str) -> bool:
+    return "/" in incomplete or incomplete.startswith((".", "~"))
 
-    try:
-        size = os.stat(ref.run_dir / "index.jsonl").st_size
-    except OSError:
-        return ""
-    if size > _SMALL_INDEX:
-        return f"{ref.experiment}, {size // (1024 * 1024)} MB index"
-    view = RunReader(ref.run_dir.parent).read(ref.run_dir)
-    counts = view.counts
-    parts = [view.state()]
-    parts += [f"{counts[key]} {label}" for key, label in (
-        ("ok", "ok"), ("quality_failure", "failed"), ("execution_error", "errors"), ("missing", "missing"),
-    ) if counts[key]]
-    return ", ".join(parts)
 
+# --- RUN ------------------------------------------------------------------------
 
 def complete_runs(ctx, param, incomplete: str) -> list[CompletionItem]:
-    """Run ids, most recent first, with their state; and `last`."""
+    """`last`, then run ids, most recent first, with state and counts as help."""
+    if _looks_like_path(incomplete):
+        return [CompletionItem(incomplete, type="file")]
     try:
         project = _project(ctx)
         if project is None:
             return []
-        items = [CompletionItem("last", help="the run in .agentv/cache.json")] if "last".startswith(incomplete) else []
-        refs = [ref for ref in project.runs() if ref.id.startswith(incomplete)]
-        for n, ref in enumerate(refs):
-            help_text = _run_help(ref) if n < _DESCRIBED_RUNS else ""
-            items.append(CompletionItem(ref.id, help=help_text or None))
-        return items
+        refs = [ref for ref in run_refs(project) if ref.id.startswith(incomplete)]
     except Exception:
         return []
+    want_help = _wants_help()
+    items = []
+    if "last".startswith(incomplete):
+        items.append(CompletionItem("last", help=_last_help(project) if want_help else None))
+    describer = _Describer(project) if want_help else None
+    for ref in refs:
+        items.append(CompletionItem(ref.id, help=describer.help(ref) if describer else None))
+    return items
+
+
+class _Ref(NamedTuple):
+    id: str
+    run_dir: str
+    mtime: float
+
+
+def run_refs(project) -> list[_Ref]:
+    """What ``Project.runs()`` lists (same ids, same order), in a third of the time.
+
+    ``Project.runs()`` builds Path objects for every run, which dominates a
+    <TAB> in a project with thousands of runs; this walks with plain strings.
+    tests/test_completion.py checks that both always agree.
+    """
+    from agentv_resume.project import _MAX_DEPTH, _safe
+
+    found: list[tuple[str, tuple[str, ...], str, float]] = []
+
+    def walk(directory: str, parts: tuple[str, ...], depth: int) -> None:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            try:
+                mtime = os.stat(os.path.join(entry.path, "index.jsonl")).st_mtime
+            except OSError:
+                if depth < _MAX_DEPTH:
+                    walk(entry.path, (*parts, entry.name), depth + 1)
+                continue
+            found.append((entry.path, parts, entry.name, mtime))
+
+    walk(str(project.results_dir), (), 1)
+    names: dict[str, int] = {}
+    for _, _, name, _ in found:
+        names[_safe(name)] = names.get(_safe(name), 0) + 1
+    refs: list[_Ref] = []
+    taken: set[str] = set()
+    for path, parts, name, mtime in sorted(found):
+        if names[_safe(name)] == 1:
+            wanted = _safe(name)
+        else:
+            experiment = "-".join(parts[1:] if parts[:1] == ("runs",) else parts) or "default"
+            wanted = f"{_safe(experiment)}--{_safe(name)}"
+        run_id, n = wanted, 2
+        while run_id in taken:
+            run_id, n = f"{wanted}-{n}", n + 1
+        taken.add(run_id)
+        refs.append(_Ref(run_id, path, mtime))
+    refs.sort(key=lambda ref: (-ref.mtime, ref.id))
+    return refs
+
+
+def _last_help(project) -> str:
+    try:
+        last = project.last_run_dir()
+    except Exception:
+        last = None
+    if last is None:
+        return "the run in .agentv/cache.json (none yet)"
+    return f"the run in .agentv/cache.json: {last.name}"
+
+
+class _Describer:
+    """State and counts for the newest runs, within a byte budget."""
+
+    def __init__(self, project):
+        self.project = project
+        self.described = 0
+        self.budget = _DESCRIBE_BUDGET
+
+    def help(self, ref) -> str:
+        try:
+            return self._help(ref)
+        except Exception:  # one odd run must not cost the whole list
+            return ""
+
+    def _help(self, ref: _Ref) -> str:
+        if self.described >= _DESCRIBED_RUNS:
+            return f"written {_when(ref.mtime)}"
+        size = os.stat(os.path.join(ref.run_dir, "index.jsonl")).st_size
+        if size > _SMALL_INDEX or size > self.budget:
+            return f"written {_when(ref.mtime)}{_SEP}{_size(size)} index"
+        self.described += 1
+        self.budget -= size
+        from agentv_resume.jobs import lock_holder
+        from agentv_resume.runs import RunReader
+
+        view = RunReader(self.project.root).read(Path(ref.run_dir))
+        counts = view.counts
+        state = view.state(active=lock_holder(Path(ref.run_dir)) is not None)
+        parts = [f"{counts[key]} {one if counts[key] == 1 else many}"
+                 for key, one, many in _STATUS_WORDS if counts[key]]
+        if view.blocked:  # a rejected row, or no known suite file: actions need more
+            parts.append("blocked")
+        return f"{state}: {_SEP.join(parts)}" if parts else state
+
+
+def _when(mtime: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(mtime))
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, size // 1024)} KB"
 
 
 def complete_launch_args(ctx, param, incomplete: str) -> list[CompletionItem]:
-    """RUN after --resume/--rerun-failed; eval files after --retry-errors."""
+    """[RUN] [SUITE...]: eval files after --retry-errors; else one RUN."""
     if ctx.params.get("retry_errors"):
         return complete_paths(ctx, param, incomplete)
+    if ctx.params.get("args"):
+        return []  # --resume / --rerun-failed take one RUN, and it is there
     return complete_runs(ctx, param, incomplete)
 
 
-_TARGET_NAME = re.compile(r"^\s*-\s*name:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
+# --- --target ---------------------------------------------------------------------
+
+_KEY_LINE = re.compile(r"^(?P<indent> *)(?P<dash>- +)?(?P<key>[A-Za-z_][\w-]*) *:(?: +(?P<value>.*))?$")
+
+
+def target_names(text: str) -> list[str]:
+    """`name:` of each entry of the top-level `targets:` list, in file order.
+
+    A small line scanner rather than a YAML library (none is a dependency and
+    importing one costs more than the whole completion): block style, keys in
+    any order, nested `name:` keys of other mappings ignored.
+    """
+    names: list[str] = []
+    in_targets = False
+    dash_column: int | None = None  # where the list's dashes are
+    key_column: int | None = None  # where the current entry's keys are
+    for line in text.splitlines():
+        stripped = line.split(" #", 1)[0].rstrip()
+        if not stripped.strip() or stripped.lstrip().startswith("#"):
+            continue
+        match = _KEY_LINE.match(stripped)
+        if not stripped.startswith((" ", "-")):
+            in_targets = bool(match) and match["key"] == "targets"
+            dash_column = key_column = None
+            continue
+        if not in_targets or match is None:
+            continue
+        column = len(match["indent"])
+        if match["dash"] and dash_column in (None, column):
+            dash_column = column
+            key_column = column + len(match["dash"])
+        if column + len(match["dash"] or "") == key_column and match["key"] == "name" and match["value"]:
+            name = _scalar(match["value"])
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _scalar(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def complete_targets(ctx, param, incomplete: str) -> list[CompletionItem]:
-    """Target names from .agentv/targets.yaml (read with a pattern: no YAML library needed)."""
+    """Target names from .agentv/targets.yaml (or .yml)."""
     try:
         project = _project(ctx)
         if project is None:
             return []
-        for name in ("targets.yaml", "targets.yml"):
-            path = project.agentv_dir / name
+        for file_name in ("targets.yaml", "targets.yml"):
+            path = project.agentv_dir / file_name
             if path.is_file():
-                text = path.read_text(encoding="utf-8", errors="replace")
-                names = dict.fromkeys(_TARGET_NAME.findall(text))
-                return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+                text = path.read_bytes()[: 1024 * 1024].decode("utf-8", errors="replace")
+                given = set(ctx.params.get("targets") or ())
+                return [CompletionItem(name) for name in target_names(text)
+                        if name.startswith(incomplete) and name not in given]
         return []
     except Exception:
         return []
 
+
+# --- --test-id ---------------------------------------------------------------------
 
 def complete_test_ids(ctx, param, incomplete: str) -> list[CompletionItem]:
-    """Test ids of the run already on the line (or `last`)."""
+    """Test ids of the run on the line (RUN, or the --retry-errors PATH; else `last`).
+
+    Help: each id's last status (per target when there are several).
+    """
     try:
         project = _project(ctx)
         if project is None:
             return []
-        args = ctx.params.get("args") or ()
-        run_arg = args[0] if args and not ctx.params.get("retry_errors") else "last"
-        if ctx.params.get("retry_errors"):
-            run_arg = ctx.params["retry_errors"]
-        ref = project.resolve_run(run_arg)
-        if os.stat(ref.run_dir / "index.jsonl").st_size > 8 * _SMALL_INDEX:
-            return []
-        from agentv_resume.runs import RunReader
-
-        view = RunReader(project.root).read(ref.run_dir)
-        ids = dict.fromkeys(record.test_id for record in view.records)
-        return [CompletionItem(test_id) for test_id in ids if test_id.startswith(incomplete)]
+        run_dir = project.resolve_run(_run_on_line(ctx)).run_dir
+        statuses = _test_statuses(Path(run_dir))
     except Exception:
         return []
+    given = set(ctx.params.get("test_ids") or ())
+    want_help = _wants_help()
+    items = []
+    for test_id, by_target in statuses.items():
+        if test_id.startswith(incomplete) and test_id not in given:
+            help_text = None
+            if want_help and by_target:
+                values = list(by_target.items())
+                help_text = values[0][1] if len(values) == 1 else _SEP.join(f"{t}: {s}" for t, s in values)
+            items.append(CompletionItem(test_id, help=help_text))
+    return items
 
+
+def _run_on_line(ctx) -> str:
+    if ctx.params.get("retry_errors"):
+        return ctx.params["retry_errors"]
+    # An option still waiting for its value (`--test-id <TAB>`) stops Click's
+    # resilient parse before positionals are assigned; they are left in ctx.args.
+    positionals = ctx.params.get("args") or ctx.args or ()
+    return positionals[0] if positionals else "last"
+
+
+def _test_statuses(run_dir: Path) -> dict[str, dict[str, str]]:
+    """test_id → {target: last status}, in the order agentv wrote them.
+
+    Reads at most _TEST_ID_BYTES of index.jsonl; benchmark.json's tests_run
+    (what agentv planned to run) fills in the ids beyond that or never written.
+    """
+    from agentv_resume.indexfile import normalise_status
+
+    statuses: dict[str, dict[str, str]] = {}
+    with open(run_dir / "index.jsonl", "rb") as handle:
+        data = handle.read(_TEST_ID_BYTES)
+    for raw in data.split(b"\n"):
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(row, dict) or row.get("test_id") in (None, ""):
+            continue
+        target = "" if row.get("target") is None else str(row["target"])
+        statuses.setdefault(str(row["test_id"]), {})[target] = normalise_status(row.get("execution_status"))
+    try:
+        meta = json.loads((run_dir / "benchmark.json").read_bytes()[:_TEST_ID_BYTES]).get("metadata") or {}
+        planned = meta.get("tests_run") or []
+    except (OSError, ValueError, AttributeError):
+        planned = []
+    for test_id in planned if isinstance(planned, list) else []:
+        if isinstance(test_id, str) and test_id:
+            statuses.setdefault(test_id, {})
+    return statuses
+
+
+# --- paths -------------------------------------------------------------------------
 
 def complete_paths(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """Files and directories, completed by the shell itself."""
     return [CompletionItem(incomplete, type="file")]
 
 
 def complete_dirs(ctx, param, incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(incomplete, type="dir")]
+
+
+# --- python -m agentv_resume.completion ----------------------------------------------
+
+def _main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m agentv_resume.completion",
+        description="Write (or check) the shell completion scripts generated from the Click app.")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", metavar="DIR", help="write studio-resume.{bash,zsh,fish} into DIR")
+    group.add_argument("--check", metavar="DIR", help="exit 1 if the scripts in DIR differ from fresh ones")
+    args = parser.parse_args(argv)
+    if args.write:
+        for path in write_scripts(Path(args.write)):
+            print(f"wrote {path}")
+        return 0
+    drifted = drifted_scripts(Path(args.check))
+    for path in drifted:
+        print(f"{path} is out of date: run python -m agentv_resume.completion --write {args.check}", file=sys.stderr)
+    return 1 if drifted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
