@@ -2,40 +2,67 @@
 
 A job lives on disk under ``.agentv/studio-resume/jobs/<id>/``:
 ``job.json`` (the record, replaced atomically), ``output.log`` (everything
-agentv printed) and ``stop`` (present once Stop was asked for).  The server
-hands each job to a detached supervisor process (``agentv_resume.supervisor``)
-that runs agentv, copies its output to the logs and writes the exit code, so
-a job survives the server being killed.  The CLI runs the same loop in the
-foreground.
+agentv printed: agentv's stdout and stderr are appended to it directly),
+``stop`` (present once Stop was asked for) and, for server jobs,
+``supervisor.pid``.  The server hands each job to a detached supervisor
+process (``agentv_resume.supervisor``) that runs agentv, copies its output
+to the run's ``console.log``, carries out Stop and writes the exit code, so a
+job survives the server being killed.  The CLI runs the same loop in the
+foreground (``run_job``).
+
+Who writes job.json: the launcher creates it (``starting``); from then on
+only the runner (supervisor or CLI) writes it — the server only ever asks,
+through the ``stop`` file.  The server writes a record again only when the
+runner is provably gone: to mark the job ``lost``, or to record the end of a
+Stop it had to carry out itself.
 
 One job per run directory, across the CLI and the server: an ``flock`` on
-``<run dir>/.studio-resume.lock``, inherited by agentv, so it is held exactly
-as long as the agentv process lives.
+``<run dir>/.studio-resume.lock``.  The launcher takes it, the runner
+inherits it and passes it on to agentv, and the runner releases its copy
+only after the final record is written; so the lock is held from the
+launch until agentv (and whatever inherited it from agentv) is gone, and a
+free lock with an unfinished record means the job was lost.  The lock file
+names the holder's job id so a 409 can name it; a short ``flock`` on the
+run directory itself guards taking the lock and writing that id, so a
+competitor never reads a stale id and a status probe never makes a launch
+fail.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
 import os
-import secrets
+import re
 import threading
 import time
-from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from agentv_resume import process
+import signal
+
+from agentv_resume import process, supervisor
 from agentv_resume.indexfile import IndexScanner
+from agentv_resume.supervisor import LOG_NAME, RECORD_NAME, STOP_NAME, TERMINAL, load_record, now_iso, write_json_atomic
+
+__all__ = [
+    "Job", "JobStore", "RunBusy", "acquire_lock", "lock_holder", "ensure_trailing_newline",
+    "run_job", "now_iso", "new_job_id", "write_json_atomic", "TERMINAL",
+]
 
 STATE_DIR = "studio-resume"
 JOBS_DIR = "jobs"
 LOCK_NAME = ".studio-resume.lock"
-TERMINAL = ("finished", "failed", "stopped", "lost")
-STOP_GRACE_SECONDS = 5.0
+PID_NAME = "supervisor.pid"
+ACTIVE = ("starting", "running")
+STOP_GRACE_SECONDS = 5.0          # Stop: SIGTERM, then SIGKILL this much later (recorded per job)
+GUARD_WAIT_SECONDS = 2.0
 LOG_TAIL_BYTES = 16 * 1024
+LOG_SINCE_BYTES = 256 * 1024
+JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_HOLDER_BYTES = 4096
 
 
 class RunBusy(Exception):
@@ -46,78 +73,115 @@ class RunBusy(Exception):
         super().__init__(f"{who} is already running on {run_dir}")
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def new_job_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + os.urandom(3).hex()
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def valid_job_id(job_id) -> bool:
+    return isinstance(job_id, str) and JOB_ID_RE.fullmatch(job_id) is not None
 
 
 # --- the run lock -----------------------------------------------------------
 
-def lock_holder(run_dir: Path) -> str | None:
-    """The job id recorded in a *held* lock, else None."""
-    path = Path(run_dir) / LOCK_NAME
+@contextlib.contextmanager
+def _guard(run_dir: Path, shared: bool):
+    """Serialise "take the lock and name the holder" against readers of the name."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(run_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield
+        return
+    try:
+        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+        deadline = time.monotonic() + GUARD_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, mode)
+                break
+            except OSError:
+                # Held for microseconds by a live process; after the wait
+                # (a stopped process?) go on unguarded rather than hang.
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.0005)
+        yield
+    finally:
+        os.close(fd)
+
+
+def lock_holder(run_dir: Path) -> str | None:
+    """The job id recorded in a *held* lock ("unknown" if it names none), else None."""
+    run_dir = Path(run_dir)
+    try:
+        fd = os.open(run_dir / LOCK_NAME, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return _read_holder(fd) or "unknown"
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
+        with _guard(run_dir, shared=True):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return _read_holder(fd) or "unknown"
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
     finally:
         os.close(fd)
 
 
 def _read_holder(fd: int) -> str | None:
     try:
-        data = json.loads(os.pread(fd, 4096, 0) or b"{}")
-        return data.get("job_id") if isinstance(data, dict) else None
+        data = json.loads(os.pread(fd, _HOLDER_BYTES, 0) or b"{}")
     except (OSError, ValueError):
         return None
+    job_id = data.get("job_id") if isinstance(data, dict) else None
+    return job_id if isinstance(job_id, str) else None
 
 
 def acquire_lock(run_dir: Path, job_id: str) -> int:
-    """Take the run's lock for ``job_id``; the fd is inheritable. Raises RunBusy."""
+    """Take the run's lock for ``job_id``.  Raises RunBusy (naming the holder).
+
+    The fd is close-on-exec: it reaches the supervisor and agentv only
+    through ``pass_fds``, never another child by accident.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        holder = _read_holder(fd)
-        os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise RunBusy(holder, run_dir) from None
-        raise
-    payload = json.dumps({"job_id": job_id, "pid": os.getpid()}).encode()
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, payload, 0)
-    os.set_inheritable(fd, True)
+    with _guard(run_dir, shared=False):
+        fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = _read_holder(fd)
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise RunBusy(holder or "unknown", run_dir) from None
+            raise
+        _write_holder(fd, job_id)
     return fd
+
+
+def name_holder(run_dir: Path, lock_fd: int, job_id: str) -> None:
+    """Re-name the job holding ``lock_fd`` (the launcher had to pick another id)."""
+    with _guard(Path(run_dir), shared=False):
+        _write_holder(lock_fd, job_id)
+
+
+def _write_holder(fd: int, job_id: str) -> None:
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"job_id": job_id, "pid": os.getpid()}).encode() + b"\n", 0)
+    except OSError:
+        pass  # the lock holds all the same; a 409 would just not name the job
 
 
 # --- records ------------------------------------------------------------------
 
-@dataclass
 class Job:
-    dir: Path
-    record: dict
+    def __init__(self, dir: Path, record: dict):
+        self.dir = Path(dir)
+        self.record = record
+
+    def __repr__(self) -> str:
+        return f"Job({self.id!r}, {self.record.get('status')!r})"
 
     @property
     def id(self) -> str:
@@ -125,75 +189,125 @@ class Job:
 
     @property
     def log_path(self) -> Path:
-        return self.dir / "output.log"
+        return self.dir / LOG_NAME
 
     @property
     def stop_path(self) -> Path:
-        return self.dir / "stop"
+        return self.dir / STOP_NAME
 
     @property
     def record_path(self) -> Path:
-        return self.dir / "job.json"
+        return self.dir / RECORD_NAME
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.record.get("run_dir") or self.dir)
 
     def save(self) -> None:
         write_json_atomic(self.record_path, self.record)
 
-    def effective_status(self) -> str:
-        """The recorded status, corrected for processes that died unrecorded."""
-        status = self.record.get("status", "lost")
-        if status in TERMINAL:
-            return status
-        supervisor_pid, supervisor_start = self._supervisor()
-        if process.pid_alive(supervisor_pid, supervisor_start):
-            return status
-        if supervisor_pid is None and status == "starting" and _age_seconds(self.record) < 10:
-            return status
-        if process.pid_alive(self.record.get("agentv_pid"), self.record.get("agentv_start")):
-            return "running"
-        # The supervisor may have written its final record just now.
-        fresh = _load_record(self.record_path)
-        if fresh and fresh.get("status") in TERMINAL:
+    def reload(self) -> dict:
+        fresh = load_record(self.record_path)
+        if fresh is not None and fresh.get("id") == self.id:
             self.record = fresh
-            return fresh["status"]
-        return "lost"
+        return self.record
 
-    def _supervisor(self) -> tuple[int | None, str | None]:
+    def runner(self) -> tuple[int | None, str | None]:
+        """pid and start time of the process running the job (supervisor or CLI)."""
         if self.record.get("supervisor_pid"):
             return self.record["supervisor_pid"], self.record.get("supervisor_start")
         try:
-            pid, _, started = (self.dir / "supervisor.pid").read_text().strip().partition(" ")
+            pid, _, started = (self.dir / PID_NAME).read_text().strip().partition(" ")
             return int(pid), started or None
         except (OSError, ValueError):
             return None, None
 
+    def runner_alive(self) -> bool:
+        return process.pid_alive(*self.runner())
+
+    def agentv_alive(self) -> bool:
+        return process.pid_alive(self.record.get("agentv_pid"), self.record.get("agentv_start"))
+
+    def effective_status(self) -> str:
+        """The recorded status, corrected for processes that died unrecorded."""
+        status = self.record.get("status")
+        if status in TERMINAL:
+            return status
+        if status in ACTIVE and self.runner_alive():
+            return status  # the runner will record the end
+        status = self.reload().get("status")
+        if status in TERMINAL:
+            return status  # written just now
+        if self.agentv_alive():
+            return "running"
+        if status in ACTIVE and lock_holder(self.run_dir) == self.id:
+            # Still handed from the launcher to the supervisor, or agentv's
+            # children still hold the lock: not over yet.
+            return status
+        if status in ACTIVE and (self.runner_alive() or self.reload().get("status") in TERMINAL):
+            return self.record["status"]  # the runner appeared, or finished, meanwhile
+        self._mark_lost()
+        return "lost"
+
+    def _mark_lost(self) -> None:
+        # Nobody is left to write this record (runner and agentv are gone, lock free).
+        self.record.update(status="lost", lost_at=now_iso())
+        try:
+            self.save()
+        except OSError:
+            pass
+
     def log_tail(self, limit: int = LOG_TAIL_BYTES) -> str:
+        """The last ``limit`` bytes of the log, from a line start when one is near."""
         try:
             with open(self.log_path, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
-                handle.seek(max(0, size - limit))
-                data = handle.read(limit)
+                start = max(0, size - limit)
+                handle.seek(start)
+                data = handle.read(size - start)
         except OSError:
             return ""
-        if size > limit:
+        if start > 0:
             cut = data.find(b"\n")
-            data = data[cut + 1 :] if 0 <= cut < 512 else data
+            data = data[cut + 1:] if 0 <= cut < 512 else data[_utf8_start(data):]
+        if self.record.get("status") not in TERMINAL:
+            data = data[:_complete_utf8_end(data)]
         return data.decode("utf-8", errors="replace")
 
-    def log_since(self, offset: int, limit: int = 256 * 1024) -> tuple[str, int]:
-        """Log text from byte ``offset`` (at most ``limit`` bytes) and the next offset."""
+    def log_since(self, offset: int, limit: int = LOG_SINCE_BYTES) -> tuple[str, int]:
+        """Log text from byte ``offset`` and the offset to ask from next time.
+
+        Never splits a UTF-8 character: an incomplete one at the end is left
+        for the next call.  When more than ``limit`` bytes are waiting, the
+        text skips ahead to the last ``limit`` bytes (a live view wants the
+        end) and starts at a character boundary.  An offset beyond the end
+        (the log was replaced) starts over.
+        """
         try:
             with open(self.log_path, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
-                if offset > size or offset < 0:
+                if not isinstance(offset, int) or offset < 0 or offset > size:
                     offset = 0
-                if size - offset > limit:
+                skipped = size - offset > limit
+                if skipped:
                     offset = size - limit
                 handle.seek(offset)
-                data = handle.read(limit)
+                data = handle.read(min(limit, size - offset))
         except OSError:
             return "", 0
-        end = _complete_utf8_end(data)
+        if skipped:
+            lead = _utf8_start(data)
+            data, offset = data[lead:], offset + lead
+        end = len(data) if self.record.get("status") in TERMINAL else _complete_utf8_end(data)
         return data[:end].decode("utf-8", errors="replace"), offset + end
+
+
+def _utf8_start(data: bytes) -> int:
+    """Bytes to skip so ``data`` does not start inside a character (at most 3)."""
+    skip = 0
+    while skip < min(3, len(data)) and data[skip] & 0xC0 == 0x80:
+        skip += 1
+    return skip
 
 
 def _complete_utf8_end(data: bytes) -> int:
@@ -202,27 +316,15 @@ def _complete_utf8_end(data: bytes) -> int:
         byte = data[-back]
         if byte & 0xC0 == 0x80:
             continue  # a continuation byte: keep looking for the lead byte
-        need = 2 if byte >= 0xC0 else 1
-        need = 3 if byte >= 0xE0 else need
-        need = 4 if byte >= 0xF0 else need
+        if byte < 0xC0:
+            return len(data)  # ASCII (or a stray continuation run): complete
+        need = 4 if byte >= 0xF0 else 3 if byte >= 0xE0 else 2
         return len(data) - back if back < need else len(data)
     return len(data)
 
 
-def _age_seconds(record: dict) -> float:
-    try:
-        started = datetime.fromisoformat(record["started_at"].replace("Z", "+00:00"))
-    except (KeyError, TypeError, ValueError):
-        return 0.0
-    return (datetime.now(timezone.utc) - started).total_seconds()
-
-
 def _load_record(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+    return load_record(path)
 
 
 class JobStore:
@@ -231,12 +333,17 @@ class JobStore:
         self.jobs_dir = self.project_root / ".agentv" / STATE_DIR / JOBS_DIR
         self._progress: dict[str, IndexScanner] = {}
         self._progress_lock = threading.Lock()
-        self._kill_timers: dict[str, threading.Timer] = {}
+        self._orphan_stops: dict[str, threading.Thread] = {}
+        self._orphan_lock = threading.Lock()
 
     def create(self, *, job_id: str, argv: list[str], args: list[str], command: str,
                run_dir: Path, source: str, progress_base: dict) -> Job:
+        """Record a new job (``starting``).  Raises FileExistsError if the id is taken."""
+        if not valid_job_id(job_id):
+            raise ValueError(f"not a job id: {job_id!r}")
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
         job_dir = self.jobs_dir / job_id
-        job_dir.mkdir(parents=True, exist_ok=False)
+        job_dir.mkdir(exist_ok=False)
         job = Job(job_dir, {
             "id": job_id,
             "status": "starting",
@@ -255,23 +362,30 @@ class JobStore:
             "agentv_pid": None,
             "agentv_start": None,
             "log_error": None,
+            "stop_grace_seconds": STOP_GRACE_SECONDS,
             **progress_base,
         })
-        job.save()
+        supervisor.write_spawn_args(job_dir, self.project_root, run_dir, argv)
+        # Not fsync'ed: this is on the launch latency path, and the runner's
+        # records (which are) replace it within milliseconds.
+        write_json_atomic(job.record_path, job.record, durable=False)
         return job
 
     def get(self, job_id: str) -> Job | None:
-        # Ids are looked up among the directories that exist, never joined blindly.
-        if not isinstance(job_id, str) or job_id not in self._ids():
+        # Ids are checked and looked up among the directories that exist, never joined blindly.
+        if not valid_job_id(job_id) or job_id not in self._ids():
             return None
-        record = _load_record(self.jobs_dir / job_id / "job.json")
+        job_dir = self.jobs_dir / job_id
+        record = load_record(job_dir / RECORD_NAME)
         if record is None or record.get("id") != job_id:
             return None
-        return Job(self.jobs_dir / job_id, record)
+        return Job(job_dir, record)
 
     def _ids(self) -> set[str]:
         try:
-            return {entry.name for entry in os.scandir(self.jobs_dir) if entry.is_dir()}
+            with os.scandir(self.jobs_dir) as entries:
+                return {entry.name for entry in entries
+                        if valid_job_id(entry.name) and entry.is_dir(follow_symlinks=False)}
         except OSError:
             return set()
 
@@ -330,32 +444,62 @@ class JobStore:
 
     # --- stop -----------------------------------------------------------------
     def stop(self, job: Job) -> dict:
+        """Ask the job to stop.  Idempotent; the runner does the signalling.
+
+        The runner (supervisor or CLI) watches the ``stop`` file, so a Stop
+        that arrives while the job is still ``starting`` is honoured as soon
+        as agentv exists (or before it is started at all).  Only when the
+        runner is gone and agentv lives on does the server signal agentv's
+        process group itself.
+        """
         status = job.effective_status()
         if status in TERMINAL:
             return {"stopped": False, "reason": "already_terminal", "status": status}
         try:
-            job.stop_path.write_text(now_iso() + "\n")
-        except OSError:
-            pass
-        pgid = job.record.get("agentv_pid")
-        if not pgid:
-            # Still starting: the supervisor checks the stop file before it spawns.
-            return {"stopped": True, "status": "stopping"}
-        process.signal_group(pgid, process.SIGTERM)
-        self._kill_later(job)
+            fd = os.open(job.stop_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            try:
+                os.write(fd, (now_iso() + " stop\n").encode())
+            finally:
+                os.close(fd)
+        except FileExistsError:
+            pass  # asked before: the first request's time stands
+        except OSError as exc:
+            return {"stopped": False, "reason": f"cannot write {job.stop_path}: {exc.strerror or exc}",
+                    "status": status}
+        if status == "running" and not job.runner_alive():
+            self._stop_orphan(job)
         return {"stopped": True, "status": "stopping"}
 
-    def _kill_later(self, job: Job) -> None:
-        pgid = job.record.get("agentv_pid")
+    def _stop_orphan(self, job: Job) -> None:
+        with self._orphan_lock:
+            thread = self._orphan_stops.get(job.id)
+            if thread is not None and thread.is_alive():
+                return
+            thread = threading.Thread(target=_stop_orphan, args=(job,), name=f"stop-{job.id}", daemon=True)
+            self._orphan_stops[job.id] = thread
+        thread.start()
 
-        def kill() -> None:
-            if process.group_alive(pgid):
-                process.signal_group(pgid, process.SIGKILL)
 
-        timer = threading.Timer(STOP_GRACE_SECONDS, kill)
-        timer.daemon = True
-        timer.start()
-        self._kill_timers[job.id] = timer
+def _stop_orphan(job: Job) -> None:
+    """SIGTERM → grace → SIGKILL to agentv's group, then record the end (no runner is left to)."""
+    pgid = job.record.get("agentv_pid")
+    grace = supervisor._seconds(job.record.get("stop_grace_seconds"), STOP_GRACE_SECONDS)
+    plan = ((signal.SIGTERM, grace), (signal.SIGKILL, supervisor.KILL_WAIT_SECONDS))
+    for signum, wait in plan:
+        if not process.group_alive(pgid):
+            break
+        process.signal_group(pgid, signum)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and process.group_alive(pgid):
+            time.sleep(supervisor.POLL_SECONDS)
+    if job.reload().get("status") in TERMINAL or job.runner_alive():
+        return
+    job.record.update(status="stopped", finished_at=now_iso(), stop_requested_at=now_iso(),
+                      stopped_by="server (the runner was gone)")
+    try:
+        job.save()
+    except OSError:
+        pass
 
 
 def _planned_now(run_dir: Path) -> int | None:
@@ -365,49 +509,6 @@ def _planned_now(run_dir: Path) -> int | None:
 
 
 # --- running a job (supervisor and CLI) ----------------------------------------
-
-class LogSink:
-    """Copies agentv's output to the job log and the run's console.log.
-
-    A failing disk never stops the copy loop (agentv must not block on a full
-    pipe); the first error is recorded on the job instead.
-    """
-
-    def __init__(self, job: Job, tail_lines: int = 200):
-        self.job = job
-        self.error: str | None = None
-        self.tail: deque[bytes] = deque(maxlen=tail_lines)
-        self._files = []
-        for path in (job.log_path, Path(job.record["run_dir"]) / "console.log"):
-            try:
-                self._files.append(open(path, "ab", buffering=0))
-            except OSError as exc:
-                self._note(exc, path)
-        header = f"==== studio-resume job {job.id} · {job.record['started_at']} · {job.record['command']} ====\n"
-        if len(self._files) > 1:
-            self._write_one(self._files[-1], header.encode())
-
-    def _note(self, exc: OSError, path: Path) -> None:
-        if self.error is None:
-            self.error = f"cannot write {path}: {exc.strerror or exc}"
-
-    def _write_one(self, handle, data: bytes) -> None:
-        try:
-            handle.write(data)
-        except OSError as exc:
-            self._note(exc, Path(handle.name))
-
-    def write(self, data: bytes) -> None:
-        for handle in self._files:
-            self._write_one(handle, data)
-
-    def close(self) -> None:
-        for handle in self._files:
-            try:
-                handle.close()
-            except OSError:
-                pass
-
 
 def ensure_trailing_newline(index_path: Path) -> None:
     """agentv appends; a truncated last line must not swallow its first new row."""
@@ -428,85 +529,6 @@ def run_job(job: Job, lock_fd: int, echo=None, on_tick=None) -> int:
 
     ``echo`` gets each chunk of output (the CLI prints it); ``on_tick`` is
     called about once a second while agentv runs (the CLI's progress line).
+    ``job.record`` is updated in place; ``lock_fd`` is closed at the end.
     """
-    record = job.record
-    sink = LogSink(job)
-    if job.stop_path.exists():
-        _finish(job, sink, "stopped", None)
-        return 130
-    try:
-        child = process.start_agentv(record["argv"], Path(record["project_root"]), lock_fd)
-    except OSError as exc:
-        sink.write(f"studio-resume: could not start agentv: {exc}\n".encode())
-        _finish(job, sink, "failed", 127)
-        return 127
-    os.close(lock_fd)  # agentv holds the lock now
-    record.update(status="running", agentv_pid=child.pid, agentv_start=process.start_time(child.pid))
-    job.save()
-    reader = threading.Thread(target=_pump, args=(child.stdout, sink, echo), daemon=True)
-    reader.start()
-    try:
-        while reader.is_alive():
-            reader.join(timeout=1.0)
-            if on_tick is not None:
-                on_tick()
-        code = child.wait()
-    except KeyboardInterrupt:
-        _interrupt(child)
-        reader.join(timeout=5.0)
-        job.stop_path.touch()
-        code = child.wait()
-    status, exit_code = _outcome(job, code)
-    _finish(job, sink, status, exit_code, signum=-code if code < 0 else None)
-    return exit_code
-
-
-def _pump(stream, sink: LogSink, echo) -> None:
-    fd = stream.fileno()
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        sink.write(chunk)
-        if echo is not None:
-            try:
-                echo(chunk)
-            except Exception:  # a closed terminal must not stop the copy
-                echo = None
-    stream.close()
-
-
-def _interrupt(child) -> None:
-    """Ctrl-C in the CLI: let agentv finish its current write, then insist."""
-    for signum, wait in ((process.SIGINT, STOP_GRACE_SECONDS), (process.SIGTERM, 2.0), (process.SIGKILL, 2.0)):
-        process.signal_group(child.pid, signum)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if child.poll() is not None and not process.group_alive(child.pid):
-                return
-            time.sleep(0.05)
-
-
-def _outcome(job: Job, code: int) -> tuple[str, int]:
-    exit_code = 128 - code if code < 0 else code
-    if job.stop_path.exists():
-        return "stopped", exit_code
-    return ("finished" if code == 0 else "failed"), exit_code
-
-
-def _finish(job: Job, sink: LogSink, status: str, exit_code: int | None, signum: int | None = None) -> None:
-    sink.close()
-    job.record.update(status=status, exit_code=exit_code, finished_at=now_iso())
-    if signum:
-        import signal as _signal
-
-        try:
-            job.record["signal"] = _signal.Signals(signum).name
-        except ValueError:
-            job.record["signal"] = str(signum)
-    if sink.error:
-        job.record["log_error"] = sink.error
-    job.save()
+    return supervisor.run(job.dir, job.record, lock_fd, echo=echo, on_tick=on_tick)

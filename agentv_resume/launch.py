@@ -58,57 +58,88 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: jobs.J
     """Take the lock, find agentv, record the job.  Returns (job, lock_fd).
 
     The caller either hands the lock to a supervisor (``detach``) or runs the
-    job in the foreground (``jobs.run_job``).
+    job in the foreground (``jobs.run_job``).  Nothing is created on disk
+    before both checks passed: a 503 leaves no run directory behind.
     """
     run_dir = prepared.run_dir
+    try:
+        agentv_argv = process.find_agentv(agentv)
+    except process.AgentvNotFound as exc:
+        missing = exc
+    else:
+        missing = None
+    if missing is not None:
+        holder = jobs.lock_holder(run_dir)  # rule 9 answers before rule 10
+        if holder:
+            raise _busy(holder)
+        raise LaunchError(503, str(missing))
     created = not run_dir.exists()
     job_id = jobs.new_job_id()
     try:
         lock_fd = jobs.acquire_lock(run_dir, job_id)
     except jobs.RunBusy as busy:
-        raise LaunchError(409, f"a job is already active on this run: {busy.job_id}", job_id=busy.job_id) from None
+        raise _busy(busy.job_id) from None
     except OSError as exc:
         raise LaunchError(400, f"cannot lock the run directory {run_dir}: {exc.strerror or exc}") from None
     try:
-        agentv_argv = process.find_agentv(agentv)
-    except process.AgentvNotFound as exc:
-        _release(lock_fd, run_dir, created)
-        raise LaunchError(503, str(exc)) from None
-    try:
         jobs.ensure_trailing_newline(run_dir / INDEX_NAME)
-        job = store.create(
-            job_id=job_id,
-            argv=[*agentv_argv, *prepared.args],
-            args=prepared.args,
-            command=prepared.command,
-            run_dir=run_dir,
-            source=source,
-            progress_base=_progress_base(prepared, reader),
-        )
+        progress_base = _progress_base(prepared, reader)
+        for attempt in range(5):
+            try:
+                job = store.create(
+                    job_id=job_id,
+                    argv=[*agentv_argv, *prepared.args],
+                    args=prepared.args,
+                    command=prepared.command,
+                    run_dir=run_dir,
+                    source=source,
+                    progress_base=progress_base,
+                )
+                break
+            except FileExistsError:
+                if attempt == 4:
+                    raise
+                job_id = jobs.new_job_id()
+                jobs.name_holder(run_dir, lock_fd, job_id)
     except OSError as exc:
         _release(lock_fd, run_dir, created)
         raise LaunchError(503, f"cannot record the job under {store.jobs_dir}: {exc.strerror or exc}") from None
     return job, lock_fd
 
 
+def _busy(holder: str | None) -> LaunchError:
+    return LaunchError(409, f"a job is already active on this run: {holder}", job_id=holder)
+
+
 def detach(job: jobs.Job, lock_fd: int) -> None:
-    """Hand the job to a supervisor process that outlives this one."""
+    """Hand the job (and the lock) to a supervisor process that outlives this one."""
     try:
-        pid = process.start_supervisor(job.dir, lock_fd)
-        (job.dir / "supervisor.pid").write_text(f"{pid} {process.start_time(pid) or ''}\n")
-    except OSError as exc:
-        job.record.update(status="failed", finished_at=jobs.now_iso(), exit_code=None,
-                          log_error=f"could not start the job: {exc}")
-        job.save()
+        try:
+            pid = process.start_supervisor(job.dir, lock_fd)
+        except OSError as exc:
+            # No supervisor exists: this is the only writer of the record.
+            job.record.update(status="failed", finished_at=jobs.now_iso(), exit_code=None,
+                              log_error=f"could not start the job supervisor: {exc.strerror or exc}")
+            job.save()
+            return
+        try:
+            # For status checks until the supervisor records itself; never job.json,
+            # which the supervisor owns from now on.
+            (job.dir / jobs.PID_NAME).write_text(f"{pid} {process.start_time(pid) or ''}\n")
+        except OSError:
+            pass  # the lock still tells that the job lives
     finally:
         os.close(lock_fd)
 
 
 def _release(lock_fd: int, run_dir: Path, created: bool) -> None:
-    os.close(lock_fd)
-    if created:
-        try:
-            (run_dir / jobs.LOCK_NAME).unlink()
-            run_dir.rmdir()
-        except OSError:
-            pass
+    """Give the lock back; remove the run directory if this launch made it (still locked)."""
+    try:
+        if created:
+            try:
+                (run_dir / jobs.LOCK_NAME).unlink()
+                run_dir.rmdir()
+            except OSError:
+                pass
+    finally:
+        os.close(lock_fd)

@@ -3,22 +3,30 @@
 agentv is always started without a shell, in its own session, so that Stop
 (or Ctrl-C in the CLI) can signal agentv *and* the agent processes it
 spawned as one process group.
+
+This module is on the supervisor's start-up path (request → agentv running
+is meant to take well under 50 ms; a bare ``python -I -S`` takes ~12 ms here
+and ``import subprocess`` another ~15), so at import time it needs nothing
+beyond ``os``: ``subprocess``, ``signal``, ``threading``, ``shutil`` and
+``shlex`` are imported by the functions that use them, and agentv is started
+with ``os.posix_spawn`` whenever the caller already stands in agentv's
+working directory (the supervisor ``chdir``s there first; posix_spawn cannot
+change directory).  Otherwise — the CLI, run from anywhere — ``Popen`` does it.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import signal
-import subprocess
 import sys
-from pathlib import Path
 
+# Plain numbers, so the start-up path need not import ``signal`` (and enum).
+import _signal
 
-class AgentvNotFound(Exception):
-    pass
+SIGINT = _signal.SIGINT
+SIGTERM = _signal.SIGTERM
+SIGKILL = _signal.SIGKILL
 
+SUPERVISOR_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "supervisor.py")
 
 INSTALL_HINT = (
     "the agentv CLI was not found: install it (`npm install -g agentv@4.42.4`) "
@@ -26,8 +34,15 @@ INSTALL_HINT = (
 )
 
 
+class AgentvNotFound(Exception):
+    pass
+
+
 def find_agentv(explicit: str | None = None) -> list[str]:
     """The agentv command as argv: --agentv PATH, else $AGENTV_BIN, else `agentv` on PATH."""
+    import shlex
+    import shutil
+
     for source in (explicit, os.environ.get("AGENTV_BIN")):
         if source and source.strip():
             try:
@@ -37,53 +52,169 @@ def find_agentv(explicit: str | None = None) -> list[str]:
             found = shutil.which(parts[0]) if parts else None
             if found is None:
                 raise AgentvNotFound(f"{INSTALL_HINT} ({parts[0] if parts else source!r} does not exist or is not executable)")
-            return [found, *parts[1:]]
+            return [os.path.abspath(found), *parts[1:]]
     found = shutil.which("agentv")
     if found is None:
         raise AgentvNotFound(INSTALL_HINT)
-    return [found]
+    return [os.path.abspath(found)]
 
 
-def start_agentv(argv: list[str], cwd: Path, keep_fd: int | None) -> subprocess.Popen:
-    """Start agentv with its output on one pipe; ``keep_fd`` (the run lock) is inherited."""
-    return subprocess.Popen(
+def agentv_env() -> dict:
+    return {**os.environ, "FORCE_COLOR": "0", "NO_COLOR": "1"}
+
+
+# --- agentv --------------------------------------------------------------------
+
+class Child:
+    """A started agentv: ``pid`` (= its process group), ``poll()``, ``returncode``.
+
+    ``output_fd`` is the read end of its output pipe in pipe mode, else None.
+    ``returncode`` is negative (-N) when a signal N ended it, as with Popen.
+    """
+
+    def __init__(self, pid: int, output_fd: int | None, popen=None):
+        self.pid = pid
+        self.output_fd = output_fd
+        self.returncode: int | None = None
+        self._popen = popen
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            if self._popen is not None:
+                self.returncode = self._popen.poll()
+            else:
+                try:
+                    pid, status = os.waitpid(self.pid, os.WNOHANG)
+                except ChildProcessError:
+                    pid, status = self.pid, 255 << 8  # reaped elsewhere: the code is gone
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
+def start_agentv(argv: list[str], cwd, keep_fd: int | None, output_fd: int | None = None) -> Child:
+    """Start agentv: no shell, own session, stdin /dev/null, ``keep_fd`` (the run lock) inherited.
+
+    Its stdout and stderr go to ``output_fd`` (the job's output.log, opened
+    for append) when given, else to one pipe (``Child.output_fd``).
+    Raises OSError when it cannot be started.
+    """
+    cwd = os.fspath(cwd)
+    if _here(cwd) and hasattr(os, "posix_spawn"):
+        try:
+            return _posix_spawn(argv, keep_fd, output_fd)
+        except NotImplementedError:  # no POSIX_SPAWN_SETSID in this libc
+            pass
+    return _popen(argv, cwd, keep_fd, output_fd)
+
+
+def _here(cwd: str) -> bool:
+    try:
+        return os.path.samestat(os.stat("."), os.stat(cwd))
+    except OSError:
+        return False
+
+
+def _posix_spawn(argv: list[str], keep_fd: int | None, output_fd: int | None) -> Child:
+    # Every fd of ours is close-on-exec except the lock, which agentv must inherit.
+    read_end = write_end = None
+    if output_fd is None:
+        read_end, write_end = os.pipe()
+    target = output_fd if output_fd is not None else write_end
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, target, 1),
+        (os.POSIX_SPAWN_DUP2, target, 2),
+    ]
+    restore = [getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name)]
+    if keep_fd is not None:
+        os.set_inheritable(keep_fd, True)
+    try:
+        pid = os.posix_spawn(argv[0], argv, agentv_env(), file_actions=actions,
+                             setsid=True, setsigdef=restore)
+    except BaseException:
+        if read_end is not None:
+            os.close(read_end)
+        raise
+    finally:
+        if write_end is not None:
+            os.close(write_end)
+        if keep_fd is not None:
+            os.set_inheritable(keep_fd, False)
+    return Child(pid, read_end)
+
+
+def _popen(argv: list[str], cwd: str, keep_fd: int | None, output_fd: int | None) -> Child:
+    import subprocess
+
+    child = subprocess.Popen(
         argv,
-        cwd=str(cwd),
+        cwd=cwd,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+        stdout=output_fd if output_fd is not None else subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
         pass_fds=(keep_fd,) if keep_fd is not None else (),
-        env={**os.environ, "FORCE_COLOR": "0", "NO_COLOR": "1"},
+        env=agentv_env(),
     )
+    read_end = None
+    if child.stdout is not None:
+        # Own the pipe's fd outright: the file object must not close it again later.
+        read_end = os.dup(child.stdout.fileno())
+        child.stdout.close()
+        child.stdout = None
+    return Child(child.pid, read_end, popen=child)
 
 
-def start_supervisor(job_dir: Path, lock_fd: int) -> int:
-    """A detached `python -m agentv_resume.supervisor`: it outlives the server."""
-    with open(job_dir / "supervisor.err", "ab") as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agentv_resume.supervisor", str(job_dir), str(lock_fd)],
+# --- the supervisor ------------------------------------------------------------
+
+_BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
+              "from agentv_resume.supervisor import main; sys.exit(main(sys.argv[2:]))")
+
+
+def supervisor_argv(job_dir, lock_fd: int) -> list[str]:
+    """``python -I -S -c <import and run the supervisor> PACKAGE_PARENT JOB_DIR LOCK_FD``.
+
+    The same program as ``python -m agentv_resume.supervisor JOB_DIR LOCK_FD``,
+    started faster: isolated (no PYTHON* variables, no user site), without
+    ``site`` (site-packages and an editable install's import hook cost
+    ~13 ms; the supervisor needs only the standard library and this package,
+    whose parent directory is passed), and imported rather than run as a
+    script, so its cached bytecode is used instead of compiling it each time.
+    """
+    package_parent = os.path.dirname(os.path.dirname(SUPERVISOR_FILE))
+    return [sys.executable, "-I", "-S", "-c", _BOOTSTRAP, package_parent, os.fspath(job_dir), str(lock_fd)]
+
+
+def start_supervisor(job_dir, lock_fd: int) -> int:
+    """A detached supervisor (own session): it outlives the server."""
+    import subprocess
+    import threading
+
+    errors = os.open(os.path.join(os.fspath(job_dir), "supervisor.err"),
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    try:
+        child = subprocess.Popen(
+            supervisor_argv(job_dir, lock_fd),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=errors,
             start_new_session=True,
             pass_fds=(lock_fd,),
-            cwd=str(job_dir),
+            cwd=os.fspath(job_dir),
         )
-    # Reap it in the background when it ends so no zombie remains.
-    _children.append(process)
-    _reap()
-    return process.pid
+    finally:
+        os.close(errors)
+    # Reap it as soon as it ends, so the server leaves no zombie behind.
+    threading.Thread(target=child.wait, name=f"reap-{child.pid}", daemon=True).start()
+    return child.pid
 
 
-_children: list[subprocess.Popen] = []
+# --- signals and liveness --------------------------------------------------------
 
-
-def _reap() -> None:
-    _children[:] = [child for child in _children if child.poll() is None]
-
-
-def signal_group(pgid: int, signum: int) -> bool:
+def signal_group(pgid: int | None, signum: int) -> bool:
+    if not pgid or pgid <= 1:
+        return False
     try:
         os.killpg(pgid, signum)
         return True
@@ -91,8 +222,38 @@ def signal_group(pgid: int, signum: int) -> bool:
         return False
 
 
-def group_alive(pgid: int) -> bool:
-    _reap()
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """/proc/<pid>/stat after the command name: state, ppid, pgrp, ... (None: gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def group_members(pgid: int | None) -> list[int]:
+    """Live (non-zombie) processes in process group ``pgid``.
+
+    ``killpg(pgid, 0)`` is not enough: orphaned members that died stay
+    zombies until an init reaps them, and some containers' init never does.
+    """
+    if not pgid or pgid <= 1:
+        return []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return [pgid] if _killpg_alive(pgid) else []
+    wanted = str(pgid).encode()
+    members = []
+    for name in names:
+        if name.isdigit():
+            fields = _stat_fields(int(name))
+            if fields and len(fields) > 2 and fields[0] != b"Z" and fields[2] == wanted:
+                members.append(int(name))
+    return members
+
+
+def _killpg_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
         return True
@@ -102,38 +263,29 @@ def group_alive(pgid: int) -> bool:
         return True
 
 
-def start_time(pid: int) -> str | None:
+def group_alive(pgid: int | None) -> bool:
+    return bool(group_members(pgid))
+
+
+def start_time(pid: int | None) -> str | None:
     """The kernel's start time of ``pid`` (guards against a reused pid)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read().decode("ascii", "replace")
-        return stat.rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
+    fields = _stat_fields(pid) if pid else None
+    return fields[19].decode("ascii", "replace") if fields and len(fields) > 19 else None
 
 
 def pid_alive(pid: int | None, started: str | None) -> bool:
-    if not pid:
+    """``pid`` runs, is not a zombie, and (when known) started when we recorded."""
+    if not isinstance(pid, int) or pid <= 0:
         return False
-    _reap()
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    fields = _stat_fields(pid)
+    if fields is None:
+        try:
+            os.kill(pid, 0)  # no /proc: the best we can do
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return os.path.isdir("/proc") is False
+    if fields[0] == b"Z":
         return False
-    except PermissionError:
-        pass
-    now = start_time(pid)
-    if now is not None and started is not None and now != started:
-        return False
-    # A zombie is not alive for our purposes.
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            state = handle.read().rsplit(b")", 1)[1].split()[0]
-        return state != b"Z"
-    except (OSError, IndexError):
-        return True
-
-
-SIGTERM = signal.SIGTERM
-SIGKILL = signal.SIGKILL
-SIGINT = signal.SIGINT
+    return started is None or len(fields) <= 19 or fields[19].decode("ascii", "replace") == started

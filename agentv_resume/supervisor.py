@@ -1,38 +1,497 @@
-"""`python -m agentv_resume.supervisor JOB_DIR LOCK_FD`: run one server job.
+"""Run one job to its end: ``python -m agentv_resume.supervisor JOB_DIR LOCK_FD``.
 
-Detached from the server (its own session), so the job, its log and its exit
-code survive a server restart.  It holds the run lock (inherited as LOCK_FD)
-and passes it on to agentv.
+The server starts this detached (own session, see ``process.start_supervisor``)
+so the job, its log and its exit code survive a server restart; the CLI runs
+the same loop (``run``) in the foreground through ``jobs.run_job``.
+
+What the runner does, in order:
+
+1. honour a Stop that came before agentv started (status ``stopped``);
+2. start agentv (no shell, own session, cwd = project root, stdin /dev/null,
+   the run lock LOCK_FD inherited) with stdout+stderr appended *directly* to
+   ``output.log`` — so a killed supervisor cannot take agentv down with a
+   broken pipe, and the server's live log keeps working without it.  Only
+   when output.log cannot be opened does agentv write to a pipe instead;
+3. copy what agentv prints to ``<run dir>/console.log`` (appended, one header
+   line per job) and to ``echo`` (the CLI's terminal);
+4. watch the ``stop`` file: SIGTERM to agentv's process group, SIGKILL after
+   the grace period to whatever of the group is left;
+5. write the final record (job.json, replaced atomically), *then* release
+   the lock, so "lock free" always means "record final, or job lost".
+
+The runner is the only writer of job.json while it lives.  A failing disk
+never stops the job: the first log error is recorded as ``log_error``.
+
+This module is on the launch latency path (see ``process.supervisor_argv``
+for how the server starts it): it imports nothing but ``os``, ``sys`` and
+``time`` before agentv is started: the spawn arguments come from ``spawn.args`` (NUL
+separated, no JSON parser needed), ``json`` and ``signal`` are imported once
+agentv runs.
 """
 
 from __future__ import annotations
 
-import signal
+import os
 import sys
-from pathlib import Path
+import time
 
-from agentv_resume import jobs, process
+from agentv_resume import process
+
+RECORD_NAME = "job.json"
+SPAWN_NAME = "spawn.args"
+LOG_NAME = "output.log"
+STOP_NAME = "stop"
+CONSOLE_NAME = "console.log"
+TERMINAL = ("finished", "failed", "stopped", "lost")
+
+DEFAULT_STOP_GRACE_SECONDS = 5.0
+POLL_SECONDS = 0.05        # how often the loop looks at agentv, the stop file and the log
+TICK_SECONDS = 1.0         # how often ``on_tick`` is called
+KILL_WAIT_SECONDS = 2.0    # after SIGKILL: how long to wait for the group to vanish
+DRAIN_SECONDS = 1.0        # pipe mode: read on after agentv exited (children may hold the pipe)
+INTERRUPT_SIGTERM_SECONDS = 2.0
+EXIT_STOPPED_BEFORE_START = 130
+CHUNK = 64 * 1024
+
+
+# --- records -------------------------------------------------------------------
+
+def now_iso() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+def write_json_atomic(path, data: dict, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` in one step (readers see the old or the new record)."""
+    import json
+
+    path = os.fspath(path)
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+            handle.write("\n")
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load_record(path) -> dict | None:
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
+
+
+# --- output --------------------------------------------------------------------
+
+class Output:
+    """agentv's output → console.log and ``echo``; runner messages → output.log too.
+
+    In file mode agentv appends to output.log itself and this tails it; in
+    pipe mode (output.log could not be opened) this reads the pipe.
+    """
+
+    def __init__(self, job_dir: str, run_dir: str, echo=None):
+        self.job_dir, self.run_dir, self.echo = job_dir, run_dir, echo
+        self.error: str | None = None
+        self.log_fd: int | None = None      # append: what agentv is given
+        self.reader_fd: int | None = None   # file mode: tails output.log
+        self.pipe_fd: int | None = None     # pipe mode
+        self.console_fd: int | None = None
+        self.eof = False
+
+    def note(self, exc: OSError, path: str) -> None:
+        if self.error is None:
+            self.error = f"cannot write {path}: {exc.strerror or exc}"
+
+    def open_log(self) -> int | None:
+        path = os.path.join(self.job_dir, LOG_NAME)
+        try:
+            self.log_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            self.reader_fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            os.lseek(self.reader_fd, 0, os.SEEK_END)
+        except OSError as exc:
+            self.note(exc, path)
+            self._close("log_fd")
+            self._close("reader_fd")
+        return self.log_fd
+
+    def open_console(self, header: str) -> None:
+        path = os.path.join(self.run_dir, CONSOLE_NAME)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            self.note(exc, path)
+            return
+        self.console_fd = fd
+        size = os.fstat(fd).st_size
+        if size and _last_byte(path, size) not in (b"\n", b""):
+            header = "\n" + header
+        self._to_console(header.encode("utf-8", "replace"))
+
+    def _to_console(self, data: bytes) -> None:
+        if self.console_fd is None:
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.console_fd, view):]
+        except OSError as exc:
+            self.note(exc, os.path.join(self.run_dir, CONSOLE_NAME))
+            self._close("console_fd")
+
+    def _forward(self, data: bytes) -> None:
+        self._to_console(data)
+        if self.echo is not None:
+            try:
+                self.echo(data)
+            except Exception:  # a closed terminal must not stop the job
+                self.echo = None
+
+    def say(self, text: str) -> None:
+        """A line of the runner's own (e.g. why agentv could not start)."""
+        data = text.encode("utf-8", "replace")
+        if self.log_fd is not None:
+            try:
+                os.write(self.log_fd, data)
+                self.copy()
+                return
+            except OSError as exc:
+                self.note(exc, os.path.join(self.job_dir, LOG_NAME))
+        self._forward(data)
+
+    def copy(self, wait: float = 0.0) -> int:
+        """Forward what agentv printed since the last call; ``wait``: block that long for pipe data."""
+        if self.reader_fd is not None:
+            return self._copy_fd(self.reader_fd, eof_is_end=False)
+        if self.pipe_fd is not None and not self.eof:
+            import select
+
+            ready, _, _ = select.select([self.pipe_fd], [], [], wait)
+            return self._copy_fd(self.pipe_fd, eof_is_end=True) if ready else 0
+        return 0
+
+    def _copy_fd(self, fd: int, eof_is_end: bool) -> int:
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, CHUNK)
+            except BlockingIOError:
+                return total
+            except OSError as exc:
+                self.note(exc, os.path.join(self.job_dir, LOG_NAME))
+                self.eof = True
+                return total
+            if not chunk:
+                self.eof = self.eof or eof_is_end
+                return total
+            total += len(chunk)
+            self._forward(chunk)
+            if eof_is_end:
+                return total  # one read per select: the pipe may have no more yet
+
+    def _close(self, name: str) -> None:
+        fd = getattr(self, name)
+        if fd is not None:
+            setattr(self, name, None)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        for name in ("log_fd", "reader_fd", "pipe_fd", "console_fd"):
+            self._close(name)
+
+
+def _last_byte(path: str, size: int) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(size - 1)
+            return handle.read(1)
+    except OSError:
+        return b""
+
+
+# --- the runner ------------------------------------------------------------------
+
+def write_spawn_args(job_dir, project_root, run_dir, argv: list[str]) -> None:
+    """What the supervisor needs before agentv starts, readable without ``json``."""
+    fields = [os.fspath(project_root), os.fspath(run_dir), *argv]
+    if any("\0" in field for field in fields):
+        raise ValueError("a NUL byte in a path or argument")
+    with open(os.path.join(os.fspath(job_dir), SPAWN_NAME), "w", encoding="utf-8", errors="surrogateescape") as handle:
+        handle.write("\0".join(fields))
+
+
+def read_spawn_args(job_dir) -> tuple[str, str, list[str]] | None:
+    try:
+        with open(os.path.join(os.fspath(job_dir), SPAWN_NAME), encoding="utf-8", errors="surrogateescape") as handle:
+            fields = handle.read().split("\0")
+    except OSError:
+        return None
+    if len(fields) < 3 or not all(fields[:3]):
+        return None
+    return fields[0], fields[1], fields[2:]
+
+
+class Runner:
+    """One job from "about to start agentv" to its final record.
+
+    ``record`` may be None (the supervisor): it is then read from job.json
+    only after agentv has started, which keeps ``json`` off the start-up path.
+    """
+
+    def __init__(self, job_dir, *, argv: list[str], cwd: str, run_dir: str, lock_fd: int | None,
+                 record: dict | None = None, echo=None, on_tick=None, on_started=None):
+        self.dir = os.fspath(job_dir)
+        self.argv, self.cwd = list(argv), os.fspath(cwd)
+        self.lock_fd = lock_fd
+        self.record = record
+        self.on_tick = on_tick
+        self.on_started = on_started
+        self.output = Output(self.dir, os.fspath(run_dir), echo)
+        self.child = None
+        self.grace = DEFAULT_STOP_GRACE_SECONDS
+        self.plan: list | None = None  # (signal, seconds before the next) still to send
+        self.next_signal_at = 0.0
+        self.signalled = False
+        self.killed_at: float | None = None
+        self.saved_error: str | None = None
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.dir, name)
+
+    def stop_requested(self) -> bool:
+        return os.path.exists(self.path(STOP_NAME))
+
+    def _load(self) -> dict:
+        if self.record is None:
+            self.record = load_record(self.path(RECORD_NAME)) or {
+                "id": os.path.basename(self.dir), "argv": self.argv, "project_root": self.cwd,
+                "run_dir": self.output.run_dir, "log_error": f"cannot read {self.path(RECORD_NAME)}",
+            }
+        self.grace = _seconds(self.record.get("stop_grace_seconds"), DEFAULT_STOP_GRACE_SECONDS)
+        pid = os.getpid()
+        self.record.update(supervisor_pid=pid, supervisor_start=process.start_time(pid))
+        return self.record
+
+    def save(self) -> None:
+        if self.output.error and not self.record.get("log_error"):
+            self.record["log_error"] = self.output.error
+        self.saved_error = self.output.error
+        try:
+            write_json_atomic(self.path(RECORD_NAME), self.record)
+        except OSError as exc:
+            # The job goes on; a status poll reads the older record meanwhile.
+            self.output.note(exc, self.path(RECORD_NAME))
+
+    # -- run --------------------------------------------------------------------
+    def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            self.output.close()
+            if self.lock_fd is not None:
+                try:
+                    os.close(self.lock_fd)  # only now: see the module docstring
+                except OSError:
+                    pass
+
+    def _run(self) -> int:
+        if self.stop_requested():
+            self._load()["stop_requested_at"] = now_iso()
+            return self._finish("stopped", None, code=EXIT_STOPPED_BEFORE_START)
+        output = self.output
+        log_fd = output.open_log()
+        try:
+            self.child = process.start_agentv(self.argv, self.cwd, self.lock_fd, log_fd)
+        except OSError as exc:
+            self._load()
+            output.open_console(self._header())
+            output.say(f"studio-resume: could not start agentv ({self.argv[0]}): {exc.strerror or exc}\n")
+            code = 126 if isinstance(exc, PermissionError) else 127
+            return self._finish("failed", code, code=code)
+        finally:
+            output._close("log_fd")  # agentv has its own copy
+        if self.child.output_fd is not None:
+            output.pipe_fd = self.child.output_fd
+        if self.on_started is not None:
+            self.on_started()
+        record = self._load()
+        record.update(status="running", agentv_pid=self.child.pid,
+                      agentv_start=process.start_time(self.child.pid))
+        output.open_console(self._header())
+        self.save()
+        return self._follow()
+
+    def _header(self) -> str:
+        record = self.record
+        return (f"==== studio-resume job {record.get('id')} · {record.get('started_at')} · "
+                f"{record.get('command')} ====\n")
+
+    def _follow(self) -> int:
+        child, output = self.child, self.output
+        exited_at: float | None = None
+        last_tick = time.monotonic()
+        while True:
+            try:
+                if output.pipe_fd is not None:
+                    output.copy(wait=POLL_SECONDS)
+                else:
+                    time.sleep(POLL_SECONDS)
+                    output.copy()
+                now = time.monotonic()
+                if exited_at is None and child.poll() is not None:
+                    exited_at = now
+                if self.plan is None and self.stop_requested():
+                    self._begin_stop(interrupt=False)
+                self._escalate(now)
+                if self.on_tick is not None and now - last_tick >= TICK_SECONDS:
+                    last_tick = now
+                    self.on_tick()
+                if output.error != self.saved_error:
+                    self.save()  # let the status show a log error while the job runs
+                if exited_at is not None and self._settled(now, exited_at):
+                    break
+            except KeyboardInterrupt:  # Ctrl-C in the CLI; a second one insists
+                self._interrupt()
+        code = child.returncode
+        exit_code = 128 - code if code < 0 else code
+        name = signal_name(-code) if code < 0 else None
+        if self.signalled:
+            return self._finish("stopped", exit_code, signal=name)
+        return self._finish("finished" if code == 0 else "failed", exit_code, signal=name)
+
+    def _settled(self, now: float, exited_at: float) -> bool:
+        """agentv has exited: is there anything left to wait for?"""
+        if self.signalled:
+            # A Stop ends agentv's whole group, not agentv alone.
+            if self.killed_at is not None and now - self.killed_at > KILL_WAIT_SECONDS:
+                return True
+            return not process.group_alive(self.child.pid)
+        if self.output.pipe_fd is not None and not self.output.eof:
+            return now - exited_at > DRAIN_SECONDS  # children may hold the pipe open
+        return True
+
+    # -- stop -------------------------------------------------------------------
+    def _begin_stop(self, interrupt: bool) -> None:
+        if interrupt:
+            self.plan = [(process.SIGINT, self.grace), (process.SIGTERM, INTERRUPT_SIGTERM_SECONDS),
+                         (process.SIGKILL, None)]
+        else:
+            self.plan = [(process.SIGTERM, self.grace), (process.SIGKILL, None)]
+        self.record["stop_requested_at"] = now_iso()
+        self.next_signal_at = 0.0
+        self._escalate(time.monotonic())
+
+    def _interrupt(self) -> None:
+        try:
+            with open(self.path(STOP_NAME), "a", encoding="utf-8") as handle:
+                handle.write(now_iso() + " interrupt\n")
+        except OSError:
+            pass
+        if self.plan is None:
+            self._begin_stop(interrupt=True)
+        else:
+            self.plan = [(process.SIGKILL, None)]
+            self.next_signal_at = 0.0
+            self._escalate(time.monotonic())
+
+    def _escalate(self, now: float) -> None:
+        if not self.plan or now < self.next_signal_at:
+            return
+        pgid = self.child.pid
+        if self.signalled and not process.group_alive(pgid):
+            self.plan = []
+            return
+        signum, wait = self.plan.pop(0)
+        process.signal_group(pgid, signum)
+        self.signalled = True
+        if signum == process.SIGKILL:
+            self.killed_at = now
+        self.next_signal_at = now + (wait or 0.0)
+
+    # -- end --------------------------------------------------------------------
+    def _finish(self, status: str, exit_code: int | None, *, code: int | None = None,
+                signal: str | None = None) -> int:
+        self.output.copy()
+        self.output.close()
+        record = self._load() if self.record is None else self.record
+        record.update(status=status, exit_code=exit_code, finished_at=now_iso())
+        if signal:
+            record["signal"] = signal
+        self.save()
+        return exit_code if code is None else code
+
+
+def _seconds(value, default: float) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    return float(value) if ok else default
+
+
+def run(job_dir, record: dict, lock_fd: int | None, echo=None, on_tick=None) -> int:
+    """Run the job described by ``record`` (updated in place) to its end; agentv's exit code."""
+    runner = Runner(job_dir, argv=record["argv"], cwd=record["project_root"], run_dir=record["run_dir"],
+                    lock_fd=lock_fd, record=record, echo=echo, on_tick=on_tick)
+    return runner.run()
 
 
 def main(argv: list[str]) -> int:
-    job_dir, lock_fd = Path(argv[0]), int(argv[1])
-    record = jobs._load_record(job_dir / "job.json")
-    if record is None:
+    if len(argv) != 2 or not argv[1].isdigit():
+        sys.stderr.write("usage: python -m agentv_resume.supervisor JOB_DIR LOCK_FD\n")
         return 2
-    job = jobs.Job(job_dir, record)
-    # A stray SIGTERM/SIGINT to the supervisor is passed on to agentv as Stop.
-    def forward(signum, _frame):
-        job.stop_path.touch()
-        pid = job.record.get("agentv_pid")
-        if pid:
-            process.signal_group(pid, signum)
+    job_dir, lock_fd = os.path.abspath(argv[0]), int(argv[1])
+    spawn = read_spawn_args(job_dir)
+    if spawn is None:
+        sys.stderr.write(f"supervisor: no readable {SPAWN_NAME} in {job_dir}\n")
+        return 2
+    cwd, run_dir, agentv_argv = spawn
+    try:
+        os.chdir(cwd)  # so agentv can be started with posix_spawn (see process.py)
+    except OSError:
+        pass  # start_agentv falls back to Popen(cwd=...), which reports the error
+    stop_path = os.path.join(job_dir, STOP_NAME)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    job.record.update(supervisor_pid=process.os.getpid(),
-                      supervisor_start=process.start_time(process.os.getpid()))
-    return jobs.run_job(job, lock_fd)
+    def stop(signum, _frame):
+        # A stray SIGTERM/SIGINT to the supervisor is a Stop, not a desertion.
+        try:
+            with open(stop_path, "a", encoding="utf-8") as handle:
+                handle.write(f"{now_iso()} signal {signum} to the supervisor\n")
+        except OSError:
+            pass
+
+    def install_handlers():  # once agentv runs: ``signal`` imports enum, ~5 ms
+        import signal
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    runner = Runner(job_dir, argv=agentv_argv, cwd=cwd, run_dir=run_dir, lock_fd=lock_fd,
+                    on_started=install_handlers)
+    return runner.run()
 
 
 if __name__ == "__main__":
