@@ -1,0 +1,192 @@
+"""A tiny real stand-in for the agentv CLI, and helpers to launch and watch jobs.
+
+pytest-subprocess cannot fake process groups, sessions, inherited locks or
+signals, so the process-level tests run this script as "agentv": a list of
+steps (print, append a result row, wait for a gate file, fork a child, ignore
+SIGTERM, kill itself, exit N) baked into an executable in tmp_path.  It notes
+its pid, process group, session, cwd, argv and stdin — and those of the
+children it forks — in a JSON-lines file the test reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from agentv_resume import jobs, launch, process
+from agentv_resume.project import Project
+from agentv_resume.runs import RunReader
+
+INTERRUPTED = ".agentv/results/runs/default/interrupted"
+RESUME_INTERRUPTED = {"suite_filter": "evals/long.yaml", "output": INTERRUPTED, "resume": True}
+
+SCRIPT = r'''#!{python} -IS
+import json, os, signal, sys, time
+STEPS = {steps!r}
+NOTES = {notes!r}
+
+def note(**fields):
+    with open(NOTES, "a") as handle:
+        handle.write(json.dumps(fields) + "\n")
+
+args = sys.argv[1:]
+out = args[args.index("--output") + 1] if "--output" in args else "."
+note(role="agentv", pid=os.getpid(), pgid=os.getpgrp(), sid=os.getsid(0), cwd=os.getcwd(),
+     argv=args, stdin=os.readlink("/proc/self/fd/0"),
+     fds=sorted(int(fd) for fd in os.listdir("/proc/self/fd")))
+for step in STEPS:
+    kind, arg = step[0], (step[1] if len(step) > 1 else None)
+    if kind == "print":
+        sys.stdout.write(arg); sys.stdout.flush()
+    elif kind == "stderr":
+        sys.stderr.write(arg); sys.stderr.flush()
+    elif kind == "bytes":
+        sys.stdout.buffer.write(arg); sys.stdout.flush()
+    elif kind == "row":
+        row = {{"test_id": arg, "suite": "long", "target": "default", "score": 1, "execution_status": "ok"}}
+        with open(os.path.join(out, "index.jsonl"), "a") as handle:
+            handle.write(json.dumps(row) + "\n")
+    elif kind == "wait":
+        while not os.path.exists(arg):
+            time.sleep(0.01)
+    elif kind == "sleep":
+        time.sleep(arg)
+    elif kind == "ignore_term":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    elif kind == "child":
+        pid = os.fork()
+        if pid == 0:
+            if arg == "ignore_term":
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            time.sleep(600)
+            os._exit(0)
+        note(role="child", pid=pid)
+    elif kind == "kill_self":
+        os.kill(os.getpid(), arg or signal.SIGKILL)
+    elif kind == "exit":
+        sys.exit(arg)
+'''
+
+
+class StandIn:
+    def __init__(self, directory: Path, steps: list, name: str = "agentv"):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / name
+        self.notes_path = directory / f"{name}.notes"
+        self.path.write_text(SCRIPT.format(python=sys.executable, steps=steps, notes=str(self.notes_path)))
+        self.path.chmod(0o755)
+
+    def notes(self) -> list[dict]:
+        try:
+            text = self.notes_path.read_text()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def started(self) -> bool:
+        return any(note["role"] == "agentv" for note in self.notes())
+
+    @property
+    def agentv(self) -> dict:
+        wait_for(self.started, what="the stand-in to start")
+        return next(note for note in self.notes() if note["role"] == "agentv")
+
+    def pids(self) -> list[int]:
+        return [note["pid"] for note in self.notes()]
+
+    def child_pids(self) -> list[int]:
+        return [note["pid"] for note in self.notes() if note["role"] == "child"]
+
+    def alive(self) -> list[int]:
+        return [pid for pid in self.pids() if process.pid_alive(pid, None)]
+
+
+@pytest.fixture
+def standins(tmp_path):
+    """make(steps) → StandIn; every process a stand-in noted is killed at the end."""
+    made: list[StandIn] = []
+
+    def make(steps: list, name: str = "agentv") -> StandIn:
+        stand_in = StandIn(tmp_path / "bin", steps, name)
+        made.append(stand_in)
+        return stand_in
+
+    yield make
+    for stand_in in made:
+        for pid in stand_in.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def short_grace(monkeypatch):
+    monkeypatch.setattr(jobs, "STOP_GRACE_SECONDS", 0.5)
+    return 0.5
+
+
+def wait_for(predicate, timeout: float = 10.0, what: str = "a condition", interval: float = 0.01):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Launcher:
+    """launch.prepare/start/detach over one project, as the server does."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.project = Project(root)
+        self.reader = RunReader(root)
+        self.store = jobs.JobStore(root)
+
+    def prepare(self, body: dict):
+        return launch.prepare(body, self.project, self.reader)
+
+    def start(self, body: dict, agentv, source: str = "server"):
+        return launch.start(self.prepare(body), self.project, self.reader, self.store,
+                            agentv=str(agentv), source=source)
+
+    def detach(self, body: dict, agentv) -> jobs.Job:
+        job, lock_fd = self.start(body, agentv)
+        launch.detach(job, lock_fd)
+        return job
+
+    def status(self, job_id: str) -> dict:
+        job = self.store.get(job_id)
+        assert job is not None, job_id
+        return self.store.status(job)
+
+    def wait_status(self, job_id: str, *wanted: str, timeout: float = 15.0) -> dict:
+        seen = {}
+
+        def reached():
+            seen["status"] = self.status(job_id)
+            return seen["status"]["status"] in wanted
+
+        wait_for(reached, timeout, what=f"job {job_id} to be {'/'.join(wanted)} (last: {seen.get('status')})")
+        return seen["status"]
+
+    def wait_end(self, job_id: str, timeout: float = 15.0) -> dict:
+        return self.wait_status(job_id, *jobs.TERMINAL, timeout=timeout)
+
+
+@pytest.fixture
+def launcher(project) -> Launcher:
+    return Launcher(project)
+
+
+def fresh(name: str) -> dict:
+    return {"suite_filter": "evals/greetings.yaml", "output": f".agentv/results/runs/default/{name}"}
