@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from agentv_resume import completion
 from agentv_resume.cli import main
 from agentv_resume.project import Project
-from conftest import RUNS, make_run, row
+from runbuilders import RUNS, make_run, row
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "completions"
