@@ -1,0 +1,1 @@
+"""The web launcher: `studio-resume serve` (create_app, serve)."""

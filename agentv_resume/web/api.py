@@ -1,0 +1,184 @@
+"""The JSON API (contract: HTTP API).  Every answer is JSON; errors are ``{"error": ...}``.
+
+Each route exists unscoped (the first project) and under
+``/api/benchmarks/<benchmark_id>/``.  Run and job ids are looked up
+(``Project.run_by_id`` / ``JobStore.get``), never joined into paths.
+A launch goes through ``launch.prepare`` → ``launch.start`` →
+``launch.detach``: the very path ``studio-resume launch`` takes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import bottle
+
+from agentv_resume import launch as launching
+from agentv_resume.describe import run_detail, run_summary
+from agentv_resume.jobs import Job
+from agentv_resume.request import LaunchError
+from agentv_resume.web import security
+from agentv_resume.web.app import Benchmark, Studio, json_error, json_response
+
+READ_ONLY_MESSAGE = "The server is read-only (started with --read-only): launching and stopping are disabled"
+
+
+# --- shared helpers (pages.py uses them too) ---------------------------------
+
+def find_run(bench: Benchmark, run_id: str):
+    ref = bench.project.run_by_id(run_id)
+    if ref is None:
+        raise bottle.HTTPError(404, f"No run {run_id!r} in benchmark {bench.id!r}")
+    return ref
+
+
+def find_job(bench: Benchmark, job_id: str) -> Job:
+    job = bench.store.get(job_id)
+    if job is None:
+        raise bottle.HTTPError(404, f"No job {job_id!r} in benchmark {bench.id!r}")
+    return job
+
+
+def active_job(bench: Benchmark, run_dir: Path) -> str | None:
+    return bench.store.active_for(run_dir)
+
+
+def summaries(bench: Benchmark) -> list[dict]:
+    """Every run, newest first; a run that cannot be read still lists, with a warning."""
+    out = []
+    for ref in bench.project.runs():
+        try:
+            view = bench.reader.read(ref.run_dir)
+            out.append(run_summary(ref, view, bench.project, active_job(bench, ref.run_dir)))
+        except Exception as exc:  # one broken run must never hide the others
+            print(f"studio-resume: cannot read run {ref.run_dir}: {exc!r}", file=sys.stderr, flush=True)
+            out.append({
+                "id": ref.id, "run_dir": bench.project.relative(ref.run_dir), "experiment": ref.experiment,
+                "timestamp": None, "suite_filter": None, "counts": None, "records": 0, "planned": None,
+                "missing": 0, "state": "unreadable", "active_job": None,
+                "warnings": [f"this run cannot be read: {exc}"],
+            })
+    return out
+
+
+def detail(bench: Benchmark, run_id: str, *, with_results: bool = True) -> tuple[dict, object, object]:
+    ref = find_run(bench, run_id)
+    view = bench.reader.read(ref.run_dir)
+    data = run_detail(ref, view, bench.project, active_job(bench, ref.run_dir), with_results=with_results)
+    return data, ref, view
+
+
+def job_status(bench: Benchmark, job: Job, *, with_log: bool = True) -> dict:
+    """The contract's status fields, run_dir relative to the project, plus links."""
+    data = bench.store.status(job, with_log=with_log)
+    run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
+    data["run_id"] = None
+    if run_dir is not None:
+        ref = bench.project.run_by_dir(run_dir)
+        data["run_id"] = ref.id if ref else None
+        data["run_dir"] = bench.project.relative(run_dir)
+    data["benchmark"] = bench.id
+    data["job_url"] = bench.job_url(job.id)
+    data["run_url"] = bench.run_url(data["run_id"]) if data["run_id"] else None
+    return data
+
+
+def _refuse_if_read_only(studio: Studio) -> None:
+    if studio.read_only:
+        raise json_error(403, READ_ONLY_MESSAGE)
+
+
+def _body():
+    raw = bottle.request.environ.get(security.BODY_KEY, b"")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise LaunchError(400, "Invalid JSON body") from None
+
+
+def _launch_error(exc: LaunchError):
+    extra = {"job_id": exc.job_id} if exc.status == 409 and exc.job_id else {}
+    return json_error(exc.status, exc.message, **extra)
+
+
+# --- routes -------------------------------------------------------------------
+
+def install(app: bottle.Bottle, studio: Studio) -> None:
+    def scoped(path: str, method: str = "GET"):
+        """Register ``handler(bench, ...)`` at /api<path> and /api/benchmarks/<id><path>."""
+
+        def decorate(handler):
+            def unscoped(**kw):
+                return handler(studio.first, **kw)
+
+            def with_benchmark(benchmark_id, **kw):
+                return handler(studio.benchmark(benchmark_id), **kw)
+
+            app.route(f"/api{path}", method, unscoped)
+            app.route(f"/api/benchmarks/<benchmark_id>{path}", method, with_benchmark)
+            return handler
+
+        return decorate
+
+    @app.get("/api/benchmarks")
+    def benchmarks():
+        return json_response({"benchmarks": [
+            {"id": b.id, "root": str(b.root), "first": b.first, "url": b.home_url()}
+            for b in studio.benchmarks.values()
+        ], "read_only": studio.read_only})
+
+    @scoped("/runs")
+    def runs(bench: Benchmark):
+        return json_response({"benchmark": bench.id, "runs": summaries(bench)})
+
+    @scoped("/runs/<run_id>")
+    def run(bench: Benchmark, run_id: str):
+        data, _, _ = detail(bench, run_id)
+        return json_response(data)
+
+    @scoped("/eval/run", "POST")
+    def launch(bench: Benchmark):
+        _refuse_if_read_only(studio)
+        try:
+            prepared = launching.prepare(_body(), bench.project, bench.reader)
+            job, lock_fd = launching.start(prepared, bench.project, bench.reader, bench.store,
+                                           agentv=studio.agentv, source="server")
+        except LaunchError as exc:
+            return _launch_error(exc)
+        launching.detach(job, lock_fd)
+        status = job_status(bench, job, with_log=False)
+        answer = {key: status[key] for key in ("id", "status", "command", "run_dir", "run_id", "job_url")}
+        return json_response(answer, 202)
+
+    @scoped("/eval/preview", "POST")
+    def preview(bench: Benchmark):
+        # Runs nothing, so read-only mode answers it too.
+        try:
+            prepared = launching.prepare(_body(), bench.project, bench.reader)
+        except LaunchError as exc:
+            return _launch_error(exc)
+        return json_response({"command": prepared.command,
+                              "run_dir": bench.project.relative(prepared.run_dir)})
+
+    @scoped("/eval/status/<job_id>")
+    def status(bench: Benchmark, job_id: str):
+        since = bottle.request.query.get("since")
+        if since is not None and not since.isdigit():
+            return json_error(400, "since must be a byte offset (a non-negative integer)")
+        job = find_job(bench, job_id)
+        data = job_status(bench, job)
+        if since is not None:
+            data["log"], data["log_offset"] = job.log_since(int(since))
+        return json_response(data)
+
+    @scoped("/eval/runs")
+    def jobs(bench: Benchmark):
+        return json_response({"jobs": [job_status(bench, job, with_log=False) for job in bench.store.all()]})
+
+    @scoped("/eval/run/<job_id>/stop", "POST")
+    def stop(bench: Benchmark, job_id: str):
+        _refuse_if_read_only(studio)
+        job = find_job(bench, job_id)
+        return json_response(bench.store.stop(job))

@@ -1,0 +1,148 @@
+"""`studio-resume serve`: find the projects, build the app, run waitress."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import threading
+import webbrowser
+from pathlib import Path
+
+from agentv_resume import process
+from agentv_resume.project import ProjectNotFound, find_project_root
+from agentv_resume.status import ExitStatus
+from agentv_resume.web import security
+from agentv_resume.web.app import create_app
+
+THREADS = 8
+# waitress refuses bigger bodies itself; between 64 KiB and this the app
+# answers its own JSON 413.
+WAITRESS_BODY_LIMIT = 1024 * 1024
+
+
+def _say(stream, message: str) -> None:
+    print(f"studio-resume: {message}", file=stream, flush=True)
+
+
+def _demo_project(err) -> Path | None:
+    try:
+        from agentv_resume.demo import copy_demo_project
+    except ImportError:
+        _say(err, "the demo project is not part of this installation")
+        return None
+    parent = Path(tempfile.mkdtemp(prefix="studio-resume-demo-"))
+    return copy_demo_project(parent)
+
+
+def _roots(projects, demo: bool, err) -> list[Path] | None:
+    roots: list[Path] = []
+    if demo:
+        root = _demo_project(err)
+        if root is None:
+            return None
+        roots.append(root)
+    try:
+        if projects:
+            roots += [find_project_root(Path(p)) for p in projects]
+        elif not demo:
+            roots.append(find_project_root(None))
+    except ProjectNotFound as exc:
+        _say(err, str(exc))
+        return None
+    unique: list[Path] = []
+    for root in roots:
+        if root not in unique:
+            unique.append(root)
+    return unique
+
+
+def url_for(host: str, port: int) -> str:
+    """The address to print and open: loopback for wildcard binds."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{security.host_name(host)}:{port}/"
+
+
+def _agentv_warning(agentv: str | None, demo: bool, err) -> None:
+    try:
+        process.find_agentv(agentv)
+    except process.AgentvNotFound as exc:
+        if demo:
+            _say(err, "warning: agentv was not found, so Resume and Rerun failed will answer 503 "
+                      "until you install it (`npm install -g agentv@4.42.4`) or set AGENTV_BIN "
+                      "to its path, then restart serve")
+        else:
+            _say(err, f"warning: {exc}; launches will answer 503 until then")
+
+
+def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: int = 3117,
+          read_only: bool = False, open_browser: bool = False, demo: bool = False,
+          agentv: str | None = None, *, out=None, err=None, ready=None) -> int:
+    """Serve until Ctrl-C; returns the exit code.
+
+    ``ready(server, url)`` (tests) is called once the socket is bound.
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if not security.is_loopback(host) and not host_given:
+        # Only an explicit --host may expose the server beyond this machine.
+        host = "127.0.0.1"
+    roots = _roots(projects, demo, err)
+    if not roots:
+        return int(ExitStatus.RUN_NOT_FOUND)
+    if demo:
+        _say(out, f"demo project copied to {roots[0]} (delete it when you are done)")
+    _agentv_warning(agentv, demo, err)
+
+    policy = security.HostPolicy.for_host(host)
+    app = create_app(roots, read_only=read_only, agentv=agentv, allowed_hosts=policy)
+
+    from waitress import create_server
+
+    try:
+        server = create_server(app, host=host, port=port, threads=THREADS, ident="studio-resume",
+                               max_request_body_size=WAITRESS_BODY_LIMIT, clear_untrusted_proxy_headers=True)
+    except (OSError, ValueError) as exc:
+        hint = " (try --port 0 for any free port)" if "in use" in str(exc).lower() else ""
+        _say(err, f"cannot listen on {host}:{port}: {exc}{hint}")
+        return 1
+    listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    ports = [int(p) for _, p in listening]  # waitress may report them as strings
+    policy.ports.update(ports)
+    url = url_for(host, ports[0])
+
+    if not security.is_loopback(host):
+        _say(err, f"warning: listening on {host}, beyond this machine: anyone who can reach it can "
+                  "launch agentv in your projects" + ("" if read_only else " (consider --read-only)")
+                  + f". Only requests addressed to {security.host_name(host)} or a loopback name are answered.")
+    names = ", ".join(str(r) for r in roots)
+    mode = " (read-only)" if read_only else ""
+    _say(out, f"serving {names}{mode} at {url}")
+    _say(out, "press Ctrl-C to stop")
+    if ready is not None:
+        ready(server, url)
+    if open_browser:
+        threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+    return _run(server)
+
+
+def _run(server) -> int:
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        try:
+            server.close()
+        except Exception:  # closing a half-closed socket map must not print a traceback
+            pass
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return int(ExitStatus.OK)
