@@ -100,10 +100,12 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
 
     from waitress import create_server
 
+    socket_map: dict = {}
     try:
-        server = create_server(app, host=host, port=port, threads=THREADS, ident="studio-resume",
+        server = create_server(app, map=socket_map, host=host, port=port, threads=THREADS, ident="studio-resume",
                                max_request_body_size=WAITRESS_BODY_LIMIT, clear_untrusted_proxy_headers=True)
     except (OSError, ValueError) as exc:
+        _close_map(socket_map)  # waitress leaves its half-made sockets open
         hint = " (try --port 0 for any free port)" if "in use" in str(exc).lower() else ""
         _say(err, f"cannot listen on {host}:{port}: {exc}{hint}")
         return 1
@@ -127,6 +129,39 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
     return _run(server)
 
 
+def close_server(server) -> None:
+    """Stop waitress's worker threads and close every socket it opened (the trigger pipe too)."""
+    try:
+        server.task_dispatcher.shutdown(timeout=2)
+    except Exception:  # already shut down, or a half-built server
+        pass
+    socket_map = getattr(server, "_map", None)
+    if socket_map is None:
+        socket_map = getattr(server, "map", None)
+    if socket_map is not None:
+        _close_map(socket_map)
+    else:
+        try:
+            server.close()
+        except Exception:  # closing a half-closed server must not print a traceback
+            pass
+
+
+def _close_map(socket_map: dict) -> None:
+    from waitress import wasyncore
+
+    for channel in list(socket_map.values()):
+        try:
+            channel.close()
+        except Exception:  # closing a half-closed socket must not print a traceback
+            pass
+    socket_map.clear()
+    try:
+        wasyncore.close_all(socket_map)
+    except Exception:
+        pass
+
+
 def _run(server) -> int:
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -135,14 +170,11 @@ def _run(server) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        server.run()
+        server.run()  # waitress returns from run() on Ctrl-C itself
     except KeyboardInterrupt:
         pass
     finally:
-        try:
-            server.close()
-        except Exception:  # closing a half-closed socket map must not print a traceback
-            pass
+        close_server(server)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return int(ExitStatus.OK)
