@@ -13,7 +13,7 @@ from agentv_resume.actions import LABELS, MODES, action_body, plural
 from agentv_resume.describe import inspect_json
 from agentv_resume.project import Project, ProjectNotFound, RunNotFound, find_project_root
 from agentv_resume.request import LaunchError
-from agentv_resume.runs import RunReader
+from agentv_resume.runs import INDEX_NAME, RunReader
 from agentv_resume.status import EXIT_FOR_HTTP, ExitStatus
 
 
@@ -152,39 +152,64 @@ def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_
     if len(chosen) != 1:
         got = f" (got: {', '.join(chosen)})" if chosen else ""
         raise click.UsageError(f"give exactly one of --resume, --rerun-failed or --retry-errors PATH{got}")
-    mode = "resume" if resume else "rerun_failed" if rerun_failed else None
-    project = _project(ctx)
-    reader = RunReader(project.root)
-    if mode:
-        if len(args) > 1:
-            raise click.UsageError(f"{'--resume' if mode == 'resume' else '--rerun-failed'} takes one RUN, got {len(args)}")
-        body, view = _body_for_run(project, reader, args[0] if args else "last", mode, suites)
-        if view.will_run[mode] == 0 and not test_ids:
-            click.echo(f"Nothing to run: {LABELS[mode].lower()} would run no case of {project.relative(view.run_dir)}.", err=True)
-            sys.exit(int(ExitStatus.OK))
-    else:
-        body = _body_for_retry(project, reader, retry_errors, list(args) + list(suites))
-    if targets:
-        body["target"] = list(targets)
-    if test_ids:
-        body["test_ids"] = list(test_ids)
-    if workers is not None:
-        body["workers"] = workers
-    if threshold is not None:
-        body["threshold"] = threshold
-    if dry_run:
-        body["dry_run"] = True
-    _run_launch(project, reader, body, print_only=print_only, agentv=agentv)
+    mode = "resume" if resume else "rerun_failed" if rerun_failed else "retry_errors"
+    try:
+        project = _project(ctx)
+        reader = RunReader(project.root)
+        if mode == "retry_errors":
+            body, view = _body_for_retry(project, reader, retry_errors, list(args) + list(suites))
+        else:
+            if len(args) > 1:
+                raise click.UsageError(f"{chosen[0]} takes one RUN, got {len(args)}: {' '.join(args)}")
+            body, view = _body_for_run(project, reader, args[0] if args else "last", mode, suites)
+        if not test_ids and not (mode == "retry_errors" and (args or suites)):
+            _exit_if_nothing_to_run(project, view, mode)
+        if targets:
+            body["target"] = list(targets)
+        if test_ids:
+            body["test_ids"] = list(test_ids)
+        if workers is not None:
+            body["workers"] = workers
+        if threshold is not None:
+            body["threshold"] = threshold
+        if dry_run:
+            body["dry_run"] = True
+        _run_launch(project, reader, body, print_only=print_only, agentv=agentv)
+    except KeyboardInterrupt:
+        # Ctrl-C before agentv started, or a second one while it stopped.
+        click.echo("studio-resume: interrupted.", err=True)
+        sys.exit(int(ExitStatus.INTERRUPTED))
+
+
+_NOTHING = {
+    "resume": "nothing to resume: every case of {run} has a completed result (agentv would skip them all)",
+    "rerun_failed": "nothing to rerun: every case of {run} is ok (agentv would skip them all)",
+    "retry_errors": "nothing to retry: {run} has no execution errors and no missing cases",
+}
+
+
+def _exit_if_nothing_to_run(project, view, mode) -> None:
+    count = view.retry_errors_count if mode == "retry_errors" else view.will_run[mode]
+    if mode == "retry_errors" and view.planned is None:
+        return  # missing cases unknown: let agentv decide
+    if count == 0:
+        click.echo(f"studio-resume: {_NOTHING[mode].format(run=project.relative(view.run_dir))}; "
+                   "agentv was not started.", err=True)
+        sys.exit(int(ExitStatus.OK))
+
+
+def _resolve(project, run_arg):
+    try:
+        return project.resolve_run(run_arg)
+    except RunNotFound as exc:
+        fail(str(exc), ExitStatus.RUN_NOT_FOUND)
 
 
 def _body_for_run(project, reader, run_arg, mode, suites):
-    try:
-        ref = project.resolve_run(run_arg)
-    except RunNotFound as exc:
-        fail(str(exc), ExitStatus.RUN_NOT_FOUND)
+    ref = _resolve(project, run_arg)
     view = reader.read(ref.run_dir)
-    if view.snapshot.state.rejected:
-        fail(f"run {ref.id} is blocked: {view.blocked}", ExitStatus.RUN_NOT_FOUND)
+    if view.index_problem:
+        fail(f"run {ref.id} is blocked: {view.index_problem}", ExitStatus.RUN_NOT_FOUND)
     if suites:
         body = {"suite_filter": ",".join(suites), "output": project.relative(view.run_dir), mode: True}
         if view.targets:
@@ -197,21 +222,24 @@ def _body_for_run(project, reader, run_arg, mode, suites):
 
 
 def _body_for_retry(project, reader, path, suites):
-    source = Path(path).expanduser()
+    source = Path(path).expanduser()  # typed in a shell: relative to here
     source = source if source.is_absolute() else Path.cwd() / source
+    run_dir = source.parent if source.name == INDEX_NAME else source
+    if not (run_dir / INDEX_NAME).is_file():
+        fail(f"--retry-errors {path}: not a run directory or its index.jsonl", ExitStatus.RUN_NOT_FOUND)
+    view = reader.read(run_dir)
+    if view.index_problem:
+        fail(f"run {project.relative(run_dir)} is blocked: {view.index_problem}", ExitStatus.RUN_NOT_FOUND)
     body: dict = {"retry_errors": project.relative(source)}
-    run_dir = source.parent if source.name == "index.jsonl" else source
-    view = reader.read(run_dir) if (run_dir / "index.jsonl").is_file() else None
     if suites:
         body["suite_filter"] = ",".join(suites)
-    elif view is not None and view.suite_filter:
+    elif view.suite_filter:
         body["suite_filter"] = view.suite_filter
     else:
-        reason = view.suite_reason if view is not None else f"{path} is not a run"
-        fail(f"{reason}; give the eval file(s) as SUITE arguments", ExitStatus.USAGE)
-    if view is not None and view.targets:
+        fail(f"{view.suite_reason}; give the eval file(s) as SUITE arguments", ExitStatus.RUN_NOT_FOUND)
+    if view.targets:
         body["target"] = view.targets
-    return body
+    return body, view
 
 
 def _run_launch(project, reader, body, *, print_only: bool, agentv: str | None) -> None:
@@ -220,8 +248,7 @@ def _run_launch(project, reader, body, *, print_only: bool, agentv: str | None) 
     try:
         prepared = launching.prepare(body, project, reader)
     except LaunchError as exc:
-        code = ExitStatus.RUN_NOT_FOUND if "blocked" in exc.message else EXIT_FOR_HTTP.get(exc.status, ExitStatus.USAGE)
-        fail(exc.message, code)
+        fail(exc.message, _exit_for(exc))
     if print_only:
         click.echo(prepared.command)
         return
@@ -229,7 +256,7 @@ def _run_launch(project, reader, body, *, print_only: bool, agentv: str | None) 
     try:
         job, lock_fd = launching.start(prepared, project, reader, store, agentv=agentv, source="cli")
     except LaunchError as exc:
-        fail(exc.message, EXIT_FOR_HTTP.get(exc.status, ExitStatus.USAGE))
+        fail(exc.message, _exit_for(exc))
     click.echo(f"studio-resume: job {job.id}: {prepared.command}", err=True)
     progress = _ProgressLine(store, job)
     out = sys.stdout.buffer
@@ -239,11 +266,17 @@ def _run_launch(project, reader, body, *, print_only: bool, agentv: str | None) 
         out.flush()
 
     code = jobs.run_job(job, lock_fd, echo=echo, on_tick=progress.tick)
-    progress.tick(final=True)
+    progress.tick()
     if job.record.get("status") == "stopped":
         click.echo("studio-resume: interrupted; agentv stopped.", err=True)
         sys.exit(int(ExitStatus.INTERRUPTED))
     sys.exit(code)
+
+
+def _exit_for(error: LaunchError) -> ExitStatus:
+    if error.kind == "blocked":
+        return ExitStatus.RUN_NOT_FOUND
+    return EXIT_FOR_HTTP.get(error.status, ExitStatus.USAGE)
 
 
 class _ProgressLine:
@@ -252,7 +285,7 @@ class _ProgressLine:
     def __init__(self, store, job):
         self.store, self.job, self.last = store, job, None
 
-    def tick(self, final: bool = False) -> None:
+    def tick(self) -> None:
         try:
             progress = self.store.progress(self.job)
         except Exception:  # progress is a courtesy; never let it break the run
