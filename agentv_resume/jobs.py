@@ -18,10 +18,10 @@ Stop it had to carry out itself.
 
 One job per run directory, across the CLI and the server: an ``flock`` on
 ``<run dir>/.studio-resume.lock``.  The launcher takes it, the runner
-inherits it and passes it on to agentv, and the runner releases its copy
-only after the final record is written; so the lock is held from the
-launch until agentv (and whatever inherited it from agentv) is gone, and a
-free lock with an unfinished record means the job was lost.  The lock file
+inherits it and passes it on to agentv, and releases its copy just before
+it writes the final record; so the lock is held from the launch until
+agentv (and whatever inherited it from agentv) is gone, and a free lock, a
+dead runner and an unfinished record mean the job was lost.  The lock file
 names the holder's job id so a 409 can name it; a short ``flock`` on the
 run directory itself guards taking the lock and writing that id, so a
 competitor never reads a stale id and a status probe never makes a launch
@@ -246,16 +246,17 @@ class Job:
             return status
         if status in ACTIVE and (self.runner_alive() or self.reload().get("status") in TERMINAL):
             return self.record["status"]  # the runner appeared, or finished, meanwhile
-        self._mark_lost()
-        return "lost"
+        # Nobody is left to write this record (runner and agentv gone, lock free).
+        # A job asked to stop has stopped (the server may have done it itself).
+        return self._record_unwitnessed_end("stopped" if self.stop_path.exists() else "lost")
 
-    def _mark_lost(self) -> None:
-        # Nobody is left to write this record (runner and agentv are gone, lock free).
-        self.record.update(status="lost", lost_at=now_iso())
+    def _record_unwitnessed_end(self, status: str) -> str:
+        self.record.update(status=status, ended_unwitnessed_at=now_iso())
         try:
             self.save()
         except OSError:
             pass
+        return status
 
     def log_tail(self, limit: int = LOG_TAIL_BYTES) -> str:
         """The last ``limit`` bytes of the log, from a line start when one is near."""
@@ -494,12 +495,8 @@ def _stop_orphan(job: Job) -> None:
             time.sleep(supervisor.POLL_SECONDS)
     if job.reload().get("status") in TERMINAL or job.runner_alive():
         return
-    job.record.update(status="stopped", finished_at=now_iso(), stop_requested_at=now_iso(),
-                      stopped_by="server (the runner was gone)")
-    try:
-        job.save()
-    except OSError:
-        pass
+    job.record.update(finished_at=now_iso(), stopped_by="server (the runner was gone)")
+    job._record_unwitnessed_end("stopped")
 
 
 def _planned_now(run_dir: Path) -> int | None:

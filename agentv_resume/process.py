@@ -45,6 +45,8 @@ def find_agentv(explicit: str | None = None) -> list[str]:
 
     for source in (explicit, os.environ.get("AGENTV_BIN")):
         if source and source.strip():
+            if os.path.isfile(source) and os.access(source, os.X_OK):
+                return [os.path.abspath(source)]  # a path, spaces and all
             try:
                 parts = shlex.split(source)
             except ValueError:

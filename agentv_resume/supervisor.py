@@ -16,8 +16,8 @@ What the runner does, in order:
    line per job) and to ``echo`` (the CLI's terminal);
 4. watch the ``stop`` file: SIGTERM to agentv's process group, SIGKILL after
    the grace period to whatever of the group is left;
-5. write the final record (job.json, replaced atomically), *then* release
-   the lock, so "lock free" always means "record final, or job lost".
+5. release its copy of the lock, then write the final record (job.json,
+   replaced atomically): whoever reads "finished" can launch again at once.
 
 The runner is the only writer of job.json while it lives.  A failing disk
 never stops the job: the first log error is recorded as ``log_error``.
@@ -314,11 +314,15 @@ class Runner:
             return self._run()
         finally:
             self.output.close()
-            if self.lock_fd is not None:
-                try:
-                    os.close(self.lock_fd)  # only now: see the module docstring
-                except OSError:
-                    pass
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self.lock_fd is not None:
+            fd, self.lock_fd = self.lock_fd, None
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def _run(self) -> int:
         if self.stop_requested():
@@ -439,6 +443,9 @@ class Runner:
                 signal: str | None = None) -> int:
         self.output.copy()
         self.output.close()
+        # Free the run before the final record: whoever sees "finished" may
+        # launch again at once.  (While the runner lives its record counts.)
+        self._release_lock()
         record = self._load() if self.record is None else self.record
         record.update(status=status, exit_code=exit_code, finished_at=now_iso())
         if signal:
