@@ -340,26 +340,33 @@ class Runner:
             return self._finish("failed", code, code=code)
         finally:
             output._close("log_fd")  # agentv has its own copy
-        if self.child.output_fd is not None:
-            output.pipe_fd = self.child.output_fd
-        if self.on_started is not None:
-            self.on_started()
-        record = self._load()
-        record.update(status="running", agentv_pid=self.child.pid,
-                      agentv_start=process.start_time(self.child.pid))
-        output.open_console(self._header())
-        self.save()
-        return self._follow()
+        output.pipe_fd = self.child.output_fd
+        interrupted = False
+        try:
+            if self.on_started is not None:
+                self.on_started()
+            record = self._load()
+            record.update(status="running", agentv_pid=self.child.pid,
+                          agentv_start=process.start_time(self.child.pid))
+            output.open_console(self._header())
+            self.save()
+        except KeyboardInterrupt:  # Ctrl-C just as agentv started: it must not run on unattended
+            if self.record is None:
+                self._load()
+            interrupted = True
+        return self._follow(interrupted)
 
     def _header(self) -> str:
         record = self.record
         return (f"==== studio-resume job {record.get('id')} · {record.get('started_at')} · "
                 f"{record.get('command')} ====\n")
 
-    def _follow(self) -> int:
+    def _follow(self, interrupted: bool = False) -> int:
         child, output = self.child, self.output
         exited_at: float | None = None
         last_tick = time.monotonic()
+        if interrupted:
+            self._interrupt()
         while True:
             try:
                 if output.pipe_fd is not None:
