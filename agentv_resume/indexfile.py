@@ -101,13 +101,18 @@ def _reject_constant(name: str):
     raise ValueError(name)
 
 
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _parse_int(text: str):
-    # JSON.parse reads every number as a double: 400 digits are Infinity
-    # (not a finite score), not a Python int that float() cannot hold.
+    # JSON.parse reads every number as a double: thousands of digits are
+    # Infinity (not a finite score), not an error.
     return int(text) if len(text) < 300 else float(text)
 
 
-_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_int=_parse_int)
+# Only for lines with an integer too long for Python's int(): a hook on every
+# integer would slow every line down.
+_long_int_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_int=_parse_int)
 
 
 def normalise_status(value) -> str:
@@ -116,11 +121,12 @@ def normalise_status(value) -> str:
 
 
 def _valid_score(value) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond a double: JSON.parse makes it Infinity
+        return False
 
 
 def _field(row: dict, snake: str, camel: str):
@@ -145,6 +151,10 @@ def parse_line(raw: bytes):
         return _decoder.decode(text)
     except RecursionError:  # absurdly deep nesting: not a row agentv could use
         raise ValueError("too deeply nested") from None
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        return _long_int_decoder.decode(text)
 
 
 def apply_line(state: IndexState, raw: bytes) -> None:

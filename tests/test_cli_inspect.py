@@ -182,3 +182,16 @@ def test_no_project(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTV_HOME", str(tmp_path / "h"))
     result = cli("inspect", cwd=tmp_path)
     assert result.exit_code == 5 and "no agentv project" in result.stderr
+
+
+def test_json_of_an_empty_run(inspect_json, project):
+    make_run(project, "empty", [], planned=3)
+    data = inspect_json("empty")
+    assert data["tests"] == [] and data["records"] == 0
+    assert data["counts"]["missing"] == 3 and data["will_run"] == {"resume": 3, "rerun_failed": 3}
+
+
+def test_json_is_one_line_per_test(inspect, project):
+    out = inspect("errored", "--json").stdout
+    assert '    {"test_id": "greet-2", "target": "default", "execution_status": "execution_error", ' in out
+    assert json.loads(out)["tests"][1]["test_id"] == "greet-2"

@@ -90,6 +90,12 @@ def test_bytes_that_are_not_utf8_read_as_replacement_character(index):
     assert read_index(index).state.records[("a", "default")].error == "caf\ufffd \ufffd"
 
 
+def test_huge_integer_elsewhere_in_a_row_is_fine(index):
+    write(index, b'{"test_id": "a", "score": 1, "duration_ms": 9' + b"9" * 5000 + b"}")
+    snap = read_index(index)
+    assert list(snap.state.records) == [("a", "unknown")] and snap.state.skipped_lines == 0
+
+
 def test_non_string_error_is_shown_as_json(index):
     write(index, row("a", "execution_error", error={"code": 3}))
     assert read_index(index).state.records[("a", "default")].error == '{"code": 3}'
@@ -184,6 +190,8 @@ def test_missing_index_is_a_warning(index):
     (b'{"test_id": "a", "score": 1e400}', "Missing or invalid score in result row at line 2"),
     (b'{"test_id": "a", "score": 1' + b"0" * 400 + b"}", "Missing or invalid score in result row at line 2"),
     (b'{"target": "default"}', "Missing or invalid score in result row at line 2"),
+    # Beyond Python's int() digit limit: still Infinity to JSON.parse.
+    (b'{"test_id": "a", "score": 1' + b"0" * 5000 + b"}", "Missing or invalid score in result row at line 2"),
 ])
 def test_json_that_is_not_a_result_row_is_rejected_with_agentvs_message(index, line, message):
     write(index, row("a"), line, row("b"))
