@@ -62,7 +62,8 @@ class Helpers:
     def when(stamp) -> str:
         if not stamp:
             return ""
-        return str(stamp).replace("T", " ")[:19]
+        text = str(stamp).replace("T", " ")
+        return text[:19] + (" UTC" if text.endswith("Z") else "")
 
     @staticmethod
     def progress_text(progress: dict | None) -> str:

@@ -78,12 +78,17 @@
     btn.disabled = true;
     btn.setAttribute("aria-busy", "true");
     var action = btn.getAttribute("data-action") === "stop" ? onStop : onLaunch;
+    function release() {
+      btn.disabled = false;
+      // Disabling the focused button dropped its focus; give it back to keyboard users.
+      if (document.activeElement === document.body || !document.activeElement) { btn.focus(); }
+    }
     action(btn, box).then(function (keepDisabled) {
       btn.removeAttribute("aria-busy");
-      if (!keepDisabled) { btn.disabled = false; }
+      if (!keepDisabled) { release(); }
     }, function (err) {
       btn.removeAttribute("aria-busy");
-      btn.disabled = false;
+      release();
       showAlert(box, "The server did not answer: " + (err && err.message ? err.message : err), null);
     });
   });
@@ -118,7 +123,9 @@
   }
 
   function when(stamp) {
-    return stamp ? String(stamp).replace("T", " ").slice(0, 19) : "—";
+    if (!stamp) { return "—"; }
+    var text = String(stamp).replace("T", " ");
+    return text.slice(0, 19) + (/Z$/.test(text) ? " UTC" : "");
   }
 
   /* The job page: poll status with ?since= and append only new output. */
@@ -148,6 +155,17 @@
           if (fin) { fin.textContent = when(d.finished_at); }
           var code = root.querySelector('[data-role="exit-code"]');
           if (code) { code.textContent = d.exit_code === null || d.exit_code === undefined ? "—" : String(d.exit_code); }
+          if (d.run_url && !root.querySelector('[data-role="run-link"]')) {
+            var buttons = root.querySelector(".actions .buttons");
+            if (buttons) {
+              var a = document.createElement("a");
+              a.className = "btn link";
+              a.href = d.run_url;
+              a.setAttribute("data-role", "run-link");
+              a.textContent = "Back to run " + d.run_id;
+              buttons.appendChild(a);
+            }
+          }
           if (TERMINAL.indexOf(d.status) >= 0) {
             if (stop) { stop.hidden = true; }
             root.setAttribute("data-terminal", "1");

@@ -9,7 +9,7 @@
     <tbody>
     % for j in jobs:
       <tr>
-        <td data-label="Job"><a href="{{j['job_url']}}">{{j['id']}}</a></td>
+        <td data-label="Job" class="nowrap"><a href="{{j['job_url']}}">{{j['id']}}</a></td>
         <td data-label="Status"><span class="badge job-{{j['status']}}">{{j['status']}}</span></td>
         <td data-label="Run">
           % if j['run_url']:
