@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 from agentv_project import LONG, RUNS, lines_by_test, read_rows, run_dirs
-from e2e_support import assert_completed_in_place, studio_resume_cmd, wait_for_job_status
+from e2e_support import assert_completed_in_place, expect, studio_resume_cmd, wait_for_job_status
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +33,9 @@ def test_cli_launch_resume_finishes_the_run_in_place(project, e2e_env, serve, pa
     page.goto(f"{server.url}/jobs/{job.group(1)}")
     assert wait_for_job_status(page, timeout=15) == "finished"
     shots.take(page, "job-page")
+    page.goto(f"{server.url}/jobs")
+    expect(page.locator("body")).to_contain_text(job.group(1))
+    shots.take(page, "jobs-page")
     page.goto(f"{server.url}/runs/interrupted")
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("resume-run-button").count() == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 import pytest
 from agentv_project import GREETINGS, LONG, RUNS, SLOW, last_status, lines_by_test, read_rows, run_dirs, set_delay
@@ -69,8 +71,12 @@ def test_resume_interrupted_run(project, serve, page, shots):
     api = finish_job(page, server, job_id, shots, planned=len(LONG))
     assert (project / api["run_dir"]).resolve() == run_dir  # relative to the project, or absolute
     assert_completed_in_place(run_dir, LONG, before, runs_before)
+    console = (run_dir / "console.log").read_text(encoding="utf-8")
+    assert f"studio-resume job {job_id}" in console and "Resume: found" in console, console[:2000]
 
-    open_run(page, server, "interrupted")
+    page.get_by_role("link", name=re.compile("Back to run")).click()
+    expect(page).to_have_url(re.compile(r"/runs/interrupted$"))
+    page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("resume-run-button")).to_have_count(0)
     expect(page.get_by_test_id("rerun-failed-button")).to_have_count(0)
     shots.take(page, "run-page-after")
@@ -137,6 +143,9 @@ def test_read_only_server_launches_nothing(project, serve, page, shots):
     assert not processes_in(project, exclude=(server.proc.pid,))
     page.goto(server.url + "/")
     shots.take(page, "runs-page")
+    page.goto(server.url + "/jobs")
+    expect(page.locator("body")).to_contain_text("No jobs yet")
+    shots.take(page, "jobs-page")
 
 
 def test_all_ok_run_has_no_buttons(project, serve, page, shots):
@@ -150,6 +159,8 @@ def test_all_ok_run_has_no_buttons(project, serve, page, shots):
     shots.take(page, "run-page")
     page.goto(server.url + "/")
     shots.take(page, "runs-page")
+    page.goto(server.url + "/jobs")
+    shots.take(page, "jobs-page")
 
 
 def test_stop_then_resume_again(project, serve, page, shots):
@@ -159,13 +170,31 @@ def test_stop_then_resume_again(project, serve, page, shots):
     server = serve(project)
     mine = (server.proc.pid,)
 
+    stale = page.context.new_page()  # a second tab, left on the run page from before the launch
+    open_run(stale, server, "slow")
     open_run(page, server, "slow")
     shots.take(page, "run-page-before")
     job_id = click_and_follow_job(page, "resume-run-button")
     assert wait_for_job_status(page, ("running",) + TERMINAL, timeout=30) == "running"
     wait_until(lambda: any("agent.py" in cmd for cmd in processes_in(project, mine).values()), 30,
                message="agentv to start the agent")
+    # The log is live: agentv's first lines show while it works.
+    expect(page.get_by_test_id("job-log")).to_contain_text("Resume: found 2 existing result(s)", timeout=10_000)
     shots.take(page, "job-page-running")
+
+    # The stale tab's Resume is refused (409), and the page says so with the job.
+    stale.get_by_test_id("resume-run-button").click()
+    alert = stale.locator(".actions [role=alert]")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text(job_id)
+    assert "/runs/slow" in stale.url
+    shots.take(stale, "run-page-stale-409")
+    # Reloaded, the run page shows the active job and Stop instead of the buttons.
+    open_run(stale, server, "slow")
+    expect(stale.get_by_test_id("resume-run-button")).to_have_count(0)
+    expect(stale.get_by_test_id("stop-run-button")).to_be_visible()
+    shots.take(stale, "run-page-active")
+    stale.close()
 
     page.get_by_test_id("stop-run-button").click()
     assert wait_for_job_status(page, timeout=30) == "stopped"
@@ -182,6 +211,9 @@ def test_stop_then_resume_again(project, serve, page, shots):
     job_id = click_and_follow_job(page, "resume-run-button")
     finish_job(page, server, job_id, shots, planned=len(SLOW))
     assert_completed_in_place(run_dir, SLOW, before, runs_before)
+    # Both jobs' output is in the run's console.log: appended, never truncated.
+    console = (run_dir / "console.log").read_text(encoding="utf-8")
+    assert console.count("==== studio-resume job ") == 2, console[:3000]
     open_run(page, server, "slow")
     shots.take(page, "run-page-after")
 
@@ -215,3 +247,27 @@ def test_seed_acceptance_one_click_resume(project, serve, page, shots):
     assert detail["state"] == "complete" and detail["missing"] == 0, detail
     open_run(page, server, "interrupted")
     shots.take(page, "run-page-green")
+
+
+def test_job_survives_a_server_restart(project, serve, page, shots):
+    """Jobs run detached and are recorded on disk: a new server follows them to the end."""
+    run_dir = project / RUNS / "slow"
+    before = lines_by_test(run_dir / "index.jsonl")
+    runs_before = run_dirs(project)
+    set_delay(project, 0.5)
+    first = serve(project)
+    open_run(page, first, "slow")
+    job_id = click_and_follow_job(page, "resume-run-button")
+    assert wait_for_job_status(page, ("running",) + TERMINAL, timeout=30) == "running"
+    os.killpg(first.proc.pid, signal.SIGINT)  # Ctrl-C in the server's terminal
+    assert first.proc.wait(timeout=15) in (0, 130), first.log()
+
+    second = serve(project)
+    page.goto(f"{second.url}/jobs/{job_id}")
+    finish_job(page, second, job_id, shots, planned=len(SLOW))
+    assert_completed_in_place(run_dir, SLOW, before, runs_before)
+    page.goto(second.url + "/jobs")
+    expect(page.locator("body")).to_contain_text(job_id)
+    shots.take(page, "jobs-page")
+    open_run(page, second, "slow")
+    shots.take(page, "run-page-after")
