@@ -25,6 +25,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from agentv_resume.regularfile import open_regular
+
 OK = "ok"
 QUALITY_FAILURE = "quality_failure"
 EXECUTION_ERROR = "execution_error"
@@ -237,7 +239,7 @@ class IndexScanner:
 
     def scan(self) -> IndexSnapshot:
         try:
-            with open(self.path, "rb") as handle:
+            with open_regular(self.path) as handle:
                 st = os.fstat(handle.fileno())
                 key = (st.st_ino, st.st_size, st.st_mtime_ns)
                 if self._last is not None and key == self._last_key:

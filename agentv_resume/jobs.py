@@ -328,6 +328,28 @@ def _load_record(path: Path) -> dict | None:
     return load_record(path)
 
 
+_MAX_PID = 2**31
+_OPTIONAL_STR = ("command", "started_at", "finished_at", "supervisor_start", "agentv_start")
+_OPTIONAL_INT = ("exit_code", "supervisor_pid", "agentv_pid", "progress_offset", "progress_base_done",
+                 "progress_planned")
+
+
+def _well_formed(record: dict) -> bool:
+    """A record the server can act on: a damaged or foreign one is no job (404,
+    not listed) rather than a 500 that would hide every other job."""
+    run_dir = record.get("run_dir")
+    if not isinstance(record.get("status"), str) or not isinstance(run_dir, str) or "\0" in run_dir:
+        return False
+    if any(not isinstance(record.get(key), (str, type(None))) for key in _OPTIONAL_STR):
+        return False
+    for key in _OPTIONAL_INT:
+        value = record.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not -_MAX_PID < value < _MAX_PID):
+            return False
+    return True
+
+
 class JobStore:
     def __init__(self, project_root: Path):
         self.project_root = Path(project_root)
@@ -378,7 +400,7 @@ class JobStore:
             return None
         job_dir = self.jobs_dir / job_id
         record = load_record(job_dir / RECORD_NAME)
-        if record is None or record.get("id") != job_id:
+        if record is None or record.get("id") != job_id or not _well_formed(record):
             return None
         return Job(job_dir, record)
 

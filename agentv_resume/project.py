@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentv_resume.regularfile import read_regular
 from agentv_resume.runs import INDEX_NAME
 
 AGENTV_DIR = ".agentv"
@@ -157,7 +158,8 @@ class Project:
     def last_run_dir(self) -> Path | None:
         """Where agentv's `.agentv/cache.json` points (`lastRunDir`), if anywhere."""
         try:
-            data = json.loads((self.agentv_dir / CACHE_NAME).read_text(encoding="utf-8", errors="replace"))
+            raw = read_regular(self.agentv_dir / CACHE_NAME, 1024 * 1024)
+            data = json.loads(raw.decode("utf-8", errors="replace"))
         except (OSError, ValueError):
             return None
         last = data.get("lastRunDir") if isinstance(data, dict) else None
@@ -168,7 +170,10 @@ class Project:
 
     def last_run(self) -> RunRef | None:
         last = self.last_run_dir()
-        if last is None or not (last / INDEX_NAME).exists():
+        try:
+            if last is None or not (last / INDEX_NAME).exists():
+                return None
+        except OSError:  # a name too long: no run agentv could have written
             return None
         return self.run_by_dir(last) or RunRef(last.name, last, "", 0.0)
 

@@ -26,6 +26,9 @@ MAX_WORKERS = 50
 # C0, DEL and C1: nothing a path, test id or target name needs, and a newline
 # in a command line users copy is a trap.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# JSON's \ud800 escapes make lone surrogates: no file name, argv or UTF-8
+# answer can hold one.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class LaunchError(Exception):
@@ -98,6 +101,13 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_finite(value) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond a double (JSON allows any number of digits)
+        return False
+
+
 def _string(body: dict, key: str) -> str | None:
     value = body.get(key)
     if value is None:
@@ -133,7 +143,7 @@ def _string_list(body: dict, key: str, *, allow_single: bool) -> list[str]:
 
 def _typed(body: dict) -> LaunchRequest:
     threshold = body.get("threshold")
-    if threshold is not None and not (_is_number(threshold) and math.isfinite(threshold) and 0 <= threshold <= 1):
+    if threshold is not None and not (_is_number(threshold) and _is_finite(threshold) and 0 <= threshold <= 1):
         raise _bad("threshold must be a number from 0 to 1")
     workers = body.get("workers")
     if workers is not None:
@@ -158,8 +168,14 @@ def _typed(body: dict) -> LaunchRequest:
 def _check_value(key: str, value: str) -> None:
     if value.startswith("-"):
         raise _bad(f"{key} must not start with '-': {value!r} would be read as an option")
+    _check_text(key, value)
+
+
+def _check_text(key: str, value: str) -> None:
     if _CONTROL.search(value):
         raise _bad(f"{key} must not contain control characters")
+    if _SURROGATE.search(value):
+        raise _bad(f"{key} must be valid Unicode text (it holds a lone surrogate)")
 
 
 def parse_request(body) -> LaunchRequest:
@@ -190,8 +206,8 @@ def parse_request(body) -> LaunchRequest:
         )
     for part in request.suite_parts:
         _check_value("suite_filter", part)
-    if request.suite_filter is not None and _CONTROL.search(request.suite_filter):
-        raise _bad("suite_filter must not contain control characters")
+    if request.suite_filter is not None:
+        _check_text("suite_filter", request.suite_filter)
     for test_id in request.test_ids:
         _check_value("test_ids", test_id)
     for target in request.targets:
@@ -239,6 +255,24 @@ def _refuse_blocked(reader: RunReader, run_dir: Path, what: str) -> None:
 def resolve_request(request: LaunchRequest, project: Project, reader: RunReader,
                     now: datetime | None = None) -> ResolvedLaunch:
     """Rule 8: paths inside the project, real runs, nothing agentv would silently clobber."""
+    try:
+        return _resolve(request, project, reader, now)
+    except (OSError, RuntimeError) as exc:
+        # A name too long, a symlink loop, a directory we may not enter: a
+        # path agentv could not use either (RuntimeError: pathlib's loop).
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise _bad(f"a path in the request cannot be used: {reason}") from None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a name too long
+        return False
+
+
+def _resolve(request: LaunchRequest, project: Project, reader: RunReader,
+             now: datetime | None) -> ResolvedLaunch:
     output_dir = _inside(project, "output", request.output) if request.output else None
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise _bad(f"output {request.output!r} is a file, not a run directory")
@@ -253,11 +287,15 @@ def resolve_request(request: LaunchRequest, project: Project, reader: RunReader,
     if request.resume or request.rerun_failed:
         if output_dir is None:
             last = project.last_run_dir()
-            if last is None or not (last / INDEX_NAME).is_file():
+            if last is None or not _is_file(last / INDEX_NAME):
                 raise _bad(
                     "no output given and .agentv/cache.json points at no existing run: "
                     "agentv would silently start a fresh run; give output (the run to resume)"
                 )
+            if not project.contains(last):
+                # agentv would follow the pointer out of the project; a
+                # request's paths must stay inside it, and so must this one.
+                raise _bad(f".agentv/cache.json points outside the project ({last}): give output (the run to resume)")
             run_dir = last.resolve()
         else:
             if not (output_dir / INDEX_NAME).is_file():

@@ -21,9 +21,11 @@ from agentv_resume.indexfile import (
     IndexScanner,
     IndexSnapshot,
 )
+from agentv_resume.regularfile import read_regular
 
 INDEX_NAME = "index.jsonl"
 BENCHMARK_NAME = "benchmark.json"
+BENCHMARK_MAX_BYTES = 16 * 1024 * 1024  # agentv's are a few KiB
 
 
 @dataclass
@@ -41,7 +43,7 @@ def read_benchmark(run_dir: Path) -> BenchmarkInfo:
     info = BenchmarkInfo()
     path = run_dir / BENCHMARK_NAME
     try:
-        data = json.loads(path.read_bytes().decode("utf-8", errors="replace"))
+        data = json.loads(read_regular(path, BENCHMARK_MAX_BYTES).decode("utf-8", errors="replace"))
     except FileNotFoundError:
         info.warnings.append("benchmark.json is missing: planned cases and suite file are unknown")
         return info

@@ -121,6 +121,17 @@ def test_lines_that_are_not_json_are_skipped_and_counted(index, line):
     assert [key[0] for key in snap.state.records] == ["ok-before", "ok-after"]
 
 
+def test_row_nested_deeper_than_pythons_recursion_limit_still_counts(index):
+    # JSON.parse reads any depth; json stops near 1,000 levels, orjson reads
+    # to 1,023.  Deeper than that (100,000 levels, say) the line is skipped.
+    pytest.importorskip("orjson")
+    deep = b'{"test_id": "deep", "score": 1, "target": "default", "trace": ' + b"[" * 1010 + b"]" * 1010 + b"}"
+    write(index, row("a"), deep)
+    snap = read_index(index)
+    assert list(snap.state.records) == [("a", "default"), ("deep", "default")]
+    assert snap.state.skipped_lines == 0
+
+
 def test_truncated_last_line_is_skipped_and_reported_as_unterminated(index):
     write(index, row("a"), row("b"), tail=b'{"test_id": "c", "score": 1, "tar')
     snap = read_index(index)

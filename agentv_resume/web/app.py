@@ -147,8 +147,22 @@ def create_app(projects: list[Path], *, read_only: bool = False, agentv: str | N
 
 # --- answers ----------------------------------------------------------------
 
-def json_body(data) -> str:
-    return json.dumps(data, ensure_ascii=False, allow_nan=False)
+def json_body(data) -> bytes:
+    """UTF-8 JSON.  A lone surrogate (a file name that is not UTF-8, a ``\\ud800``
+    escape in index.jsonl) cannot be UTF-8: it is sent as the JSON escape
+    ``\\udcff`` (it only ever occurs inside a string), never a 500."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8", "backslashreplace")
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def html_bytes(text: str) -> bytes:
+    """A page as UTF-8: a lone surrogate (see ``json_body``) shows as U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text).encode("utf-8")
 
 
 def json_response(data, status: int = 200):

@@ -17,7 +17,7 @@ from agentv_resume.actions import LABELS, MODES, action_body, plural
 from agentv_resume.indexfile import STATUSES
 from agentv_resume.jobs import TERMINAL
 from agentv_resume.web import api
-from agentv_resume.web.app import VIEWS_DIR, Benchmark, Studio
+from agentv_resume.web.app import VIEWS_DIR, Benchmark, Studio, html_bytes
 
 PAGE_SIZE = 200
 # One list object: bottle caches compiled templates by the lookup's identity.
@@ -26,18 +26,18 @@ TESTIDS = {"resume": "resume-run-button", "rerun_failed": "rerun-failed-button"}
 READ_ONLY_TITLE = "The server is read-only (--read-only): launching is disabled"
 
 
-def render(name: str, studio: Studio, **values) -> str:
+def render(name: str, studio: Studio, **values) -> bytes:
     values.setdefault("title", "studio-resume")
     values.setdefault("bench", studio.first)
-    return bottle.template(name, template_lookup=LOOKUP, studio=studio, h=Helpers, version=__version__,
-                           **values)
+    return html_bytes(bottle.template(name, template_lookup=LOOKUP, studio=studio, h=Helpers,
+                                      version=__version__, **values))
 
 
-def error_page(studio: Studio, status: int, title: str, message: str) -> str:
+def error_page(studio: Studio, status: int, title: str, message: str) -> bytes:
     try:
         return render("error.tpl", studio, title=f"{status} {title}", status=status, heading=title, message=message)
     except Exception:  # the error page must never fail itself
-        return f"<!doctype html><title>{status}</title><p>{bottle.html_escape(message)}</p>"
+        return html_bytes(f"<!doctype html><title>{status}</title><p>{bottle.html_escape(message)}</p>")
 
 
 class Helpers:
