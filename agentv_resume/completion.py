@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 from click.shell_completion import CompletionItem, get_completion_class
 
@@ -110,7 +109,7 @@ def complete_runs(ctx, param, incomplete: str) -> list[CompletionItem]:
         project = _project(ctx)
         if project is None:
             return []
-        refs = [ref for ref in run_refs(project) if ref.id.startswith(incomplete)]
+        refs = [ref for ref in project.runs() if ref.id.startswith(incomplete)]
     except Exception:
         return []
     want_help = _wants_help()
@@ -121,63 +120,6 @@ def complete_runs(ctx, param, incomplete: str) -> list[CompletionItem]:
     for ref in refs:
         items.append(CompletionItem(ref.id, help=describer.help(ref) if describer else None))
     return items
-
-
-class _Ref(NamedTuple):
-    id: str
-    run_dir: str
-    mtime: float
-
-
-def run_refs(project) -> list[_Ref]:
-    """What ``Project.runs()`` lists (same ids, same order), in a third of the time.
-
-    ``Project.runs()`` builds Path objects for every run, which dominates a
-    <TAB> in a project with thousands of runs; this walks with plain strings.
-    tests/test_completion.py checks that both always agree.
-    """
-    from agentv_resume.project import _MAX_DEPTH, _safe
-
-    found: list[tuple[str, tuple[str, ...], str, float]] = []
-
-    def walk(directory: str, parts: tuple[str, ...], depth: int) -> None:
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            return
-        for entry in entries:
-            try:
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
-            except OSError:
-                continue
-            try:
-                mtime = os.stat(os.path.join(entry.path, "index.jsonl")).st_mtime
-            except OSError:
-                if depth < _MAX_DEPTH:
-                    walk(entry.path, (*parts, entry.name), depth + 1)
-                continue
-            found.append((entry.path, parts, entry.name, mtime))
-
-    walk(str(project.results_dir), (), 1)
-    names: dict[str, int] = {}
-    for _, _, name, _ in found:
-        names[_safe(name)] = names.get(_safe(name), 0) + 1
-    refs: list[_Ref] = []
-    taken: set[str] = set()
-    for path, parts, name, mtime in sorted(found):
-        if names[_safe(name)] == 1:
-            wanted = _safe(name)
-        else:
-            experiment = "-".join(parts[1:] if parts[:1] == ("runs",) else parts) or "default"
-            wanted = f"{_safe(experiment)}--{_safe(name)}"
-        run_id, n = wanted, 2
-        while run_id in taken:
-            run_id, n = f"{wanted}-{n}", n + 1
-        taken.add(run_id)
-        refs.append(_Ref(run_id, path, mtime))
-    refs.sort(key=lambda ref: (-ref.mtime, ref.id))
-    return refs
 
 
 def _last_help(project) -> str:
@@ -204,7 +146,7 @@ class _Describer:
         except Exception:  # one odd run must not cost the whole list
             return ""
 
-    def _help(self, ref: _Ref) -> str:
+    def _help(self, ref) -> str:
         if self.described >= _DESCRIBED_RUNS:
             return f"written {_when(ref.mtime)}"
         size = os.stat(os.path.join(ref.run_dir, "index.jsonl")).st_size

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentv_resume.regularfile import read_regular
@@ -18,6 +19,8 @@ CACHE_NAME = "cache.json"
 # but we never descend into a run (it holds one folder per test case).
 _MAX_DEPTH = 4
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_INDEX_SUFFIX = os.sep + INDEX_NAME
+_RELATIVE_CACHE = 20_000
 
 
 class ProjectNotFound(Exception):
@@ -34,6 +37,9 @@ class RunRef:
     run_dir: Path
     experiment: str
     mtime: float
+    # index.jsonl's (inode, size, mtime_ns) when the run was listed: lets
+    # RunReader skip a second stat of an unchanged file.
+    index_stamp: tuple | None = field(default=None, compare=False, repr=False)
 
 
 def _agentv_home() -> Path | None:
@@ -72,8 +78,16 @@ def find_project_root(explicit: Path | None = None, start: Path | None = None) -
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _safe(text: str) -> str:
     return _UNSAFE.sub("-", text).strip("-") or "run"
+
+
+def _experiment(parts: tuple[str, ...]) -> str:
+    """The folders between results/ and a run (less a leading runs/), joined: agentv's experiment."""
+    if parts and parts[0] == "runs":
+        parts = parts[1:]
+    return "-".join(parts) or "default"
 
 
 class Project:
@@ -81,18 +95,25 @@ class Project:
         self.root = Path(root).resolve()
         self.agentv_dir = self.root / AGENTV_DIR
         self.results_dir = self.agentv_dir / RESULTS_DIR
+        self._relative: dict[str, str] = {}
+        self._refs: dict[str, RunRef] = {}
 
     @property
     def name(self) -> str:
         return _safe(self.root.name)
 
     # --- discovery ---------------------------------------------------------
-    def _run_dirs(self) -> list[tuple[Path, float]]:
-        found: list[tuple[Path, float]] = []
+    def _run_dirs(self) -> list[tuple[str, tuple[str, ...], str, os.stat_result]]:
+        """(path, folders between results/ and the run, name, index.jsonl's stat) of every run.
 
-        def walk(directory: str, depth: int) -> None:
+        Plain strings and one stat per run: this runs on every request.
+        """
+        found: list[tuple[str, tuple[str, ...], str, os.stat_result]] = []
+
+        def walk(directory: str, parts: tuple[str, ...], depth: int) -> None:
             try:
-                entries = list(os.scandir(directory))
+                with os.scandir(directory) as listing:
+                    entries = list(listing)
             except OSError:
                 return
             for entry in entries:
@@ -101,45 +122,45 @@ class Project:
                         continue
                 except OSError:
                     continue
-                index = os.path.join(entry.path, INDEX_NAME)
                 try:
-                    mtime = os.stat(index).st_mtime
+                    st = os.stat(entry.path + _INDEX_SUFFIX)
                 except OSError:
                     if depth < _MAX_DEPTH:
-                        walk(entry.path, depth + 1)
+                        walk(entry.path, (*parts, entry.name), depth + 1)
                     continue
-                found.append((Path(entry.path), mtime))
+                found.append((entry.path, parts, entry.name, st))
 
-        walk(str(self.results_dir), 1)
+        walk(os.fspath(self.results_dir), (), 1)
         return found
 
     def runs(self) -> list[RunRef]:
         """Every run, newest first, with ids unique within the project."""
-        dirs = self._run_dirs()
+        # By path: which of two clashing ids gets the "-2" never depends on the listing order.
+        found = sorted(self._run_dirs(), key=lambda item: item[0])
         names: dict[str, int] = {}
-        for path, _ in dirs:
-            names[_safe(path.name)] = names.get(_safe(path.name), 0) + 1
+        for _, _, name, _ in found:
+            safe = _safe(name)
+            names[safe] = names.get(safe, 0) + 1
         refs: list[RunRef] = []
         taken: set[str] = set()
-        for path, mtime in sorted(dirs, key=lambda item: str(item[0])):
-            experiment = self._experiment_of(path)
-            wanted = _safe(path.name) if names[_safe(path.name)] == 1 else f"{_safe(experiment)}--{_safe(path.name)}"
+        previous, kept = self._refs, {}
+        for path, parts, name, st in found:
+            experiment = _experiment(parts)
+            safe = _safe(name)
+            wanted = safe if names[safe] == 1 else f"{_safe(experiment)}--{safe}"
             run_id, n = wanted, 2
             while run_id in taken:
                 run_id, n = f"{wanted}-{n}", n + 1
             taken.add(run_id)
-            refs.append(RunRef(run_id, path, experiment, mtime))
+            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+            ref = previous.get(path)
+            if ref is None or ref.id != run_id or ref.index_stamp != stamp or ref.mtime != st.st_mtime:
+                ref = RunRef(run_id, Path(path), experiment, st.st_mtime, stamp)
+            kept[path] = ref
+            refs.append(ref)
+        self._refs = kept  # the refs of an unchanged run are reused: no new Path per run per call
         refs.sort(key=lambda ref: (-ref.mtime, ref.id))
         return refs
-
-    def _experiment_of(self, run_dir: Path) -> str:
-        try:
-            parts = run_dir.parent.relative_to(self.results_dir).parts
-        except ValueError:
-            return "default"
-        if parts and parts[0] == "runs":
-            parts = parts[1:]
-        return "-".join(parts) or "default"
 
     def run_by_id(self, run_id: str) -> RunRef | None:
         for ref in self.runs():
@@ -202,11 +223,22 @@ class Project:
         raise RunNotFound(f"no run {arg!r} in {self.root} (try `studio-resume inspect` with no argument, or a run directory)")
 
     def relative(self, path: Path) -> str:
-        """A path as the user would type it from the project root."""
-        try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        """A path as the user would type it from the project root.
+
+        Remembered per path: a runs list asks it for every run on every
+        request, and resolving costs a system call per path component.
+        """
+        key = os.fspath(path)
+        text = self._relative.get(key)
+        if text is None:
+            try:
+                text = Path(path).resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                text = str(path)
+            if len(self._relative) >= _RELATIVE_CACHE:
+                self._relative.clear()
+            self._relative[key] = text
+        return text
 
     def contains(self, path: Path) -> bool:
         resolved = _resolved(path)

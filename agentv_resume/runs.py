@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,9 @@ from agentv_resume.regularfile import read_regular
 
 INDEX_NAME = "index.jsonl"
 BENCHMARK_NAME = "benchmark.json"
+# A deleted (or restored) suite file shows within this long.
+SUITE_CHECK_SECONDS = 1.0
+_MISSING = object()
 BENCHMARK_MAX_BYTES = 16 * 1024 * 1024  # agentv's are a few KiB
 
 
@@ -103,13 +108,27 @@ def suite_filter_for(eval_file: str | None, project_root: Path) -> tuple[str | N
 
 @dataclass
 class RunView:
-    """Everything the pages, the API and `inspect` say about one run."""
+    """Everything the pages, the API and `inspect` say about one run.
+
+    A view never changes (its snapshot is frozen), so what is derived from
+    it is computed once: ``RunReader`` hands out the same view until a file
+    changes, and a runs list of 2,000 runs costs a lookup per run.  Lists and
+    dicts are returned as copies, so a caller may change what it gets.
+    """
 
     run_dir: Path
     snapshot: IndexSnapshot
     benchmark: BenchmarkInfo
     suite_filter: str | None
     suite_reason: str | None
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: str, compute):
+        """``compute()`` once per view (e.g. the API's encoded results)."""
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._memo[key] = compute()
+        return value
 
     # --- derived -----------------------------------------------------------
     @property
@@ -140,6 +159,9 @@ class RunView:
 
     @property
     def counts(self) -> dict[str, int]:
+        return dict(self.memo("counts", self._counts))
+
+    def _counts(self) -> dict[str, int]:
         counts = {OK: 0, QUALITY_FAILURE: 0, EXECUTION_ERROR: 0}
         for record in self.records:
             counts[record.execution_status] += 1
@@ -148,6 +170,9 @@ class RunView:
 
     @property
     def will_run(self) -> dict[str, int]:
+        return dict(self.memo("will_run", self._will_run))
+
+    def _will_run(self) -> dict[str, int]:
         # agentv skips an identity when *any* of its lines says it completed
         # (verified against agentv 4.42.4: tests/test_runs.py).  A line with
         # no target has the key "<id>::unknown", which never matches a
@@ -166,11 +191,14 @@ class RunView:
         """Cases `--retry-errors` from this run would run: agentv retries a test
         id (on every target) when any of its lines is an execution error, and
         the missing cases."""
-        errored = {record.test_id for record in self.records if record.ever_error}
-        return len(errored) + self.missing
+        return self.memo("retry_errors_count", lambda: len(
+            {record.test_id for record in self.records if record.ever_error}) + self.missing)
 
     @property
     def targets(self) -> list[str]:
+        return list(self.memo("targets", self._targets))
+
+    def _targets(self) -> list[str]:
         seen: dict[str, None] = {}
         for record in self.records:
             if record.target_recorded and record.target:
@@ -196,6 +224,9 @@ class RunView:
 
     @property
     def warnings(self) -> list[str]:
+        return list(self.memo("warnings", self._warnings))
+
+    def _warnings(self) -> list[str]:
         out = list(self.benchmark.warnings)
         if self.snapshot.warning:
             out.insert(0, self.snapshot.warning)
@@ -210,7 +241,7 @@ class RunView:
     def state(self, active: bool = False) -> str:
         if active:
             return "running"
-        counts = self.counts
+        counts = self.memo("counts", self._counts)
         if counts[EXECUTION_ERROR]:
             return "errored"
         if counts["missing"]:
@@ -219,45 +250,91 @@ class RunView:
 
 
 class RunReader:
-    """Reads runs, re-reading only what changed (keyed by size and mtime)."""
+    """Reads runs, re-reading only what changed.
+
+    index.jsonl: its scanner reads only appended bytes (and nothing when
+    inode, size and mtime are unchanged); benchmark.json: re-read when its
+    inode, size or mtime changed; the suite file: stat'ed at most once a
+    second (it may be deleted) and resolved once.  While all three say the
+    same, ``read`` returns the very same ``RunView``.
+    """
 
     def __init__(self, project_root: Path):
         self.project_root = Path(project_root)
-        self._scanners: dict[Path, IndexScanner] = {}
-        self._benchmarks: dict[Path, tuple[tuple, BenchmarkInfo]] = {}
-        self._frozen: dict[Path, tuple[IndexSnapshot, IndexSnapshot]] = {}
+        self._root = os.fspath(self.project_root)
+        self._scanners: dict[str, IndexScanner] = {}
+        self._benchmarks: dict[str, tuple[tuple, BenchmarkInfo]] = {}
+        self._views: dict[str, tuple[IndexSnapshot, RunView]] = {}
+        self._suites: dict[tuple, tuple[str | None, str | None]] = {}
+        self._suite_checked: dict[str, tuple[float, tuple[str | None, str | None]]] = {}
         self._lock = threading.Lock()
 
-    def read(self, run_dir: Path) -> RunView:
-        run_dir = Path(run_dir)
+    def read(self, run_dir: Path, index_stamp: tuple | None = None) -> RunView:
+        """``index_stamp``: index.jsonl's (inode, size, mtime_ns) if just stat'ed
+        (``RunRef.index_stamp``)."""
+        key = os.fspath(run_dir)
         with self._lock:
-            scanner = self._scanners.get(run_dir)
+            scanner = self._scanners.get(key)
             if scanner is None:
-                scanner = self._scanners[run_dir] = IndexScanner(run_dir / INDEX_NAME)
-            snapshot = scanner.scan()
-            # The scanner's state changes on its next scan (maybe in another
-            # thread): a view keeps a copy, made once per change.
-            cached = self._frozen.get(run_dir)
-            if cached is None or cached[0] is not snapshot:
-                cached = self._frozen[run_dir] = (snapshot, snapshot.frozen())
-            snapshot = cached[1]
-            benchmark = self._benchmark(run_dir)
-        suite_filter, reason = suite_filter_for(benchmark.eval_file, self.project_root)
-        return RunView(run_dir, snapshot, benchmark, suite_filter, reason)
+                scanner = self._scanners[key] = IndexScanner(Path(run_dir) / INDEX_NAME)
+            snapshot = scanner.scan(index_stamp)  # the same object while the file is unchanged
+            benchmark = self._benchmark(key)
+            suite = self._suite(benchmark.eval_file)
+            cached = self._views.get(key)
+            if cached is not None and cached[0] is snapshot:
+                view = cached[1]
+                if view.benchmark is benchmark and (view.suite_filter, view.suite_reason) == suite:
+                    return view
+                frozen = view.snapshot
+            else:
+                # The scanner's state changes on its next scan (maybe in
+                # another thread): a view keeps a copy, made once per change.
+                frozen = snapshot.frozen()
+            view = RunView(run_dir if isinstance(run_dir, Path) else Path(run_dir), frozen, benchmark, *suite)
+            self._views[key] = (snapshot, view)
+            return view
 
-    def _benchmark(self, run_dir: Path) -> BenchmarkInfo:
+    def _benchmark(self, key: str) -> BenchmarkInfo:
         try:
-            st = os.stat(run_dir / BENCHMARK_NAME)
-            key = (st.st_ino, st.st_size, st.st_mtime_ns)
-        except OSError:
-            key = None
-        cached = self._benchmarks.get(run_dir)
-        if cached is not None and key is not None and cached[0] == key:
+            st = os.stat(os.path.join(key, BENCHMARK_NAME))
+            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = ("missing",)  # a run agentv never finished: read once, not per request
+        except (OSError, ValueError):
+            stamp = None
+        cached = self._benchmarks.get(key)
+        if cached is not None and stamp is not None and cached[0] == stamp:
             return cached[1]
-        info = read_benchmark(run_dir)
-        if key is not None:
-            self._benchmarks[run_dir] = (key, info)
+        info = read_benchmark(Path(key))
+        if stamp is not None:
+            self._benchmarks[key] = (stamp, info)
         return info
+
+    def _suite(self, eval_file: str | None) -> tuple[str | None, str | None]:
+        """``suite_filter_for``, resolved once per file, its existence checked at
+        most every ``SUITE_CHECK_SECONDS`` (2,000 runs share a handful of suite files)."""
+        if eval_file is None or not eval_file.strip():
+            return suite_filter_for(eval_file, self.project_root)
+        now = time.monotonic()
+        checked = self._suite_checked.get(eval_file)
+        if checked is not None and now - checked[0] < SUITE_CHECK_SECONDS:
+            return checked[1]
+        result = self._suite_now(eval_file)
+        self._suite_checked[eval_file] = (now, result)
+        return result
+
+    def _suite_now(self, eval_file: str) -> tuple[str | None, str | None]:
+        try:
+            st = os.stat(os.path.join(self._root, eval_file))  # an absolute eval_file stays itself
+        except (OSError, ValueError):
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode):
+            return suite_filter_for(eval_file, self.project_root)  # says why it is unusable
+        stamp = (eval_file, st.st_dev, st.st_ino)
+        cached = self._suites.get(stamp)
+        if cached is None:
+            cached = self._suites[stamp] = suite_filter_for(eval_file, self.project_root)
+        return cached
 
 
 def read_run(run_dir: Path, project_root: Path) -> RunView:

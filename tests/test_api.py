@@ -116,13 +116,27 @@ def test_broken_runs_still_list_the_others(client, project):
     assert no_bench.exists()
 
 
+def test_answers_follow_a_growing_index(client, project):
+    before = client.get("/api/runs/errored").json
+    listed = {r["id"]: r for r in client.get("/api/runs").json["runs"]}["errored"]
+    with open(project / RUNS_DIR / "errored" / "index.jsonl", "a") as out:
+        out.write(json.dumps(row("greet-9", "execution_error", error="late")) + "\n")
+    after = client.get("/api/runs/errored").json
+    assert len(after["results"]) == len(before["results"]) + 1
+    assert after["results"][-1] == {"test_id": "greet-9", "target": "default", "execution_status": "execution_error",
+                                    "score": 0, "error": "late"}
+    again = {r["id"]: r for r in client.get("/api/runs").json["runs"]}["errored"]
+    assert again["counts"]["execution_error"] == listed["counts"]["execution_error"] + 1
+    assert client.get("/api/runs/errored").json == after  # answered from the cache: the same
+
+
 def test_one_unreadable_run_does_not_hide_the_others(client, project, monkeypatch):
     real_read = RunReader.read
 
-    def flaky(self, run_dir):
+    def flaky(self, run_dir, *rest):
         if Path(run_dir).name == "errored":
             raise OSError("disk on fire")
-        return real_read(self, run_dir)
+        return real_read(self, run_dir, *rest)
 
     monkeypatch.setattr(RunReader, "read", flaky)
     runs = client.get("/api/runs").json["runs"]

@@ -199,13 +199,36 @@ def _make_tricky_runs(root: Path) -> None:
     (root / ".agentv/results/runs/default/not-a-run/sub").mkdir(parents=True)
 
 
-def test_run_ids_and_order_match_project_runs(project):
+def test_run_ids_and_order_are_project_runs(project, monkeypatch):
+    """Completion offers what Project.runs() lists (same ids, same order), clashes and ties included."""
     _make_tricky_runs(project)
     for minutes, path in enumerate(sorted((project / ".agentv/results").rglob("index.jsonl"))):
         os.utime(path, (1_800_000_000 - minutes % 3, 1_800_000_000 - minutes % 3))
-    expected = [(ref.id, str(ref.run_dir)) for ref in Project(project).runs()]
-    assert [(ref.id, ref.run_dir) for ref in completion.run_refs(Project(project))] == expected
-    assert len({run_id for run_id, _ in expected}) == len(expected) > 10
+    monkeypatch.chdir(project)
+    expected = [ref.id for ref in Project(project).runs()]
+    assert values(["inspect"]) == ["last", *expected]
+    assert len(set(expected)) == len(expected) > 10
+    assert "nightly--same" in expected and "old-run" in expected
+
+
+def test_completing_runs_of_a_project_with_2000_runs_is_quick(tmp_path, monkeypatch):
+    """A <TAB> lists every run id: Project.runs() must stay cheap (goal: well under 150 ms)."""
+    import time
+
+    runs = tmp_path / "many" / ".agentv/results/runs/default"
+    for n in range(2000):
+        (runs / f"run-{n:04d}").mkdir(parents=True)
+        (runs / f"run-{n:04d}" / "index.jsonl").write_bytes(b"")
+    monkeypatch.chdir(tmp_path / "many")
+    monkeypatch.setenv(completion.COMPLETE_VAR, "bash_complete")
+    values(["inspect"])  # warm the file system cache
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        offered = values(["inspect"])
+        timings.append(time.perf_counter() - started)
+    assert len(offered) == 2001
+    assert min(timings) < 0.15, timings
 
 
 def test_project_on_the_line_is_honoured(project, elsewhere):

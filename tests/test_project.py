@@ -66,6 +66,20 @@ def test_fixture_runs_are_found_newest_first(project):
     assert refs[0].run_dir == (project / RUNS / "interrupted").resolve()
 
 
+def test_runs_follow_index_changes_between_calls(project):
+    project_runs = Project(project)
+    for age, name in enumerate(["interrupted", "quality-only", "all-ok", "errored"]):
+        os.utime(project / RUNS / name / "index.jsonl", (1_000_000 - age, 1_000_000 - age))
+    first = project_runs.runs()
+    assert project_runs.runs() == first and project_runs.runs()[0] is first[0]  # unchanged: the same refs
+    os.utime(project / RUNS / "errored" / "index.jsonl", (2_000_000, 2_000_000))
+    make_run(project, "brand-new", [row("a")])
+    os.utime(project / RUNS / "brand-new" / "index.jsonl", (1_500_000, 1_500_000))
+    again = project_runs.runs()
+    assert [ref.id for ref in again] == ["errored", "brand-new", "interrupted", "quality-only", "all-ok"]
+    assert again[0].mtime == 2_000_000 and again[0].index_stamp[2] == 2_000_000 * 10**9
+
+
 def test_per_test_folders_inside_a_run_are_not_runs(project):
     (project / RUNS / "errored" / "greetings" / "greet-1" / "index.jsonl").write_text("")
     assert sorted(ref.id for ref in Project(project).runs()) == ["all-ok", "errored", "interrupted", "quality-only"]

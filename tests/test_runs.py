@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from agentv_resume import runs
 from agentv_resume.runs import RunReader, read_run
 
 from runbuilders import RUNS, add_run, make_run, row
@@ -265,3 +267,39 @@ def test_reader_sees_benchmark_json_changes(project):
     data["metadata"]["planned_test_count"] = 7
     (run_dir / "benchmark.json").write_text(json.dumps(data, indent=4))
     assert reader.read(run_dir).planned == 7
+
+
+def test_reader_gives_the_same_view_until_a_file_changes(project):
+    reader = RunReader(project)
+    run_dir = project / RUNS / "errored"
+    first = reader.read(run_dir)
+    assert reader.read(run_dir) is first  # derived values are computed once per view
+    with open(run_dir / "index.jsonl", "a") as out:
+        out.write(json.dumps(row("greet-9", "execution_error")) + "\n")
+    second = reader.read(run_dir)
+    assert second is not first and (first.unique, second.unique) == (5, 6)
+    assert second.counts["execution_error"] == first.counts["execution_error"] + 1
+    os.utime(run_dir / "benchmark.json", ns=(1, 1))
+    assert reader.read(run_dir) is not second
+
+
+def test_derived_values_are_copies_a_caller_may_change(project):
+    view = read_run(project / RUNS / "errored", project)
+    view.targets.append("mine")
+    view.counts["ok"] = 99
+    view.will_run["resume"] = 99
+    view.warnings.append("mine")
+    assert view.targets == ["default"] and view.counts["ok"] == 2 and view.will_run["resume"] == 2
+    assert "mine" not in view.warnings
+
+
+def test_a_deleted_suite_file_shows_within_the_check_interval(project, monkeypatch):
+    reader = RunReader(project)
+    run_dir = project / RUNS / "errored"
+    assert reader.read(run_dir).suite_filter == "evals/greetings.yaml"
+    (project / "evals" / "greetings.yaml").unlink()
+    monkeypatch.setattr(runs, "SUITE_CHECK_SECONDS", 0.0)
+    view = reader.read(run_dir)
+    assert view.suite_filter is None and "no longer exists" in view.blocked
+    (project / "evals" / "greetings.yaml").write_text("restored")
+    assert reader.read(run_dir).suite_filter == "evals/greetings.yaml"

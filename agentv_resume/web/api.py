@@ -10,6 +10,7 @@ A launch goes through ``launch.prepare`` → ``launch.start`` →
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,10 +18,10 @@ import bottle
 
 from agentv_resume import launch as launching
 from agentv_resume.describe import run_detail, run_summary
-from agentv_resume.jobs import Job
+from agentv_resume.jobs import LOCK_NAME, Job
 from agentv_resume.request import LaunchError
 from agentv_resume.web import security
-from agentv_resume.web.app import Benchmark, Studio, json_error, json_response
+from agentv_resume.web.app import Benchmark, Studio, json_body, json_error, json_response
 
 READ_ONLY_MESSAGE = "The server is read-only (started with --read-only): launching and stopping are disabled"
 
@@ -42,6 +43,10 @@ def find_job(bench: Benchmark, job_id: str) -> Job:
 
 
 def active_job(bench: Benchmark, run_dir: Path) -> str | None:
+    # No lock file, no job (lock_holder finds none either): one stat instead
+    # of its Path arithmetic, for each of 2,000 runs in a runs list.
+    if not os.path.exists(os.path.join(run_dir, LOCK_NAME)):
+        return None
     return bench.store.active_for(run_dir)
 
 
@@ -50,8 +55,12 @@ def summaries(bench: Benchmark) -> list[dict]:
     out = []
     for ref in bench.project.runs():
         try:
-            view = bench.reader.read(ref.run_dir)
-            out.append(run_summary(ref, view, bench.project, active_job(bench, ref.run_dir)))
+            view = bench.reader.read(ref.run_dir, ref.index_stamp)
+            job_id = active_job(bench, ref.run_dir)
+            # A view stands until a file of its run changes: its summary too.
+            summary = view.memo(("summary", ref.id, ref.experiment, job_id),
+                                lambda: run_summary(ref, view, bench.project, job_id))
+            out.append(dict(summary))
         except Exception as exc:  # one broken run must never hide the others
             print(f"studio-resume: cannot read run {ref.run_dir}: {exc!r}", file=sys.stderr, flush=True)
             out.append({
@@ -65,7 +74,7 @@ def summaries(bench: Benchmark) -> list[dict]:
 
 def detail(bench: Benchmark, run_id: str, *, with_results: bool = True) -> tuple[dict, object, object]:
     ref = find_run(bench, run_id)
-    view = bench.reader.read(ref.run_dir)
+    view = bench.reader.read(ref.run_dir, ref.index_stamp)
     data = run_detail(ref, view, bench.project, active_job(bench, ref.run_dir), with_results=with_results)
     return data, ref, view
 
@@ -135,8 +144,13 @@ def install(app: bottle.Bottle, studio: Studio) -> None:
 
     @scoped("/runs/<run_id>")
     def run(bench: Benchmark, run_id: str):
-        data, _, _ = detail(bench, run_id)
-        return json_response(data)
+        data, _, view = detail(bench, run_id, with_results=False)
+        head = json_response(data)
+        # The rows are most of the answer (20,000 of them: 2 MB): encoded once
+        # per view, i.e. again only when index.jsonl changed.
+        results = view.memo("results_json", lambda: json_body([record.slim() for record in view.records]))
+        glue = ', "results": '
+        return head[:-1] + (glue.encode() if isinstance(head, bytes) else glue) + results + head[-1:]
 
     @scoped("/eval/run", "POST")
     def launch(bench: Benchmark):
