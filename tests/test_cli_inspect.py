@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from runbuilders import RUNS, add_run, make_run, row
 
 JSON_KEYS = {"run_id", "run_dir", "suite_filter", "targets", "experiment", "planned_test_count", "blocked",
@@ -195,3 +197,24 @@ def test_json_is_one_line_per_test(inspect, project):
     out = inspect("errored", "--json").stdout
     assert '    {"test_id": "greet-2", "target": "default", "execution_status": "execution_error", ' in out
     assert json.loads(out)["tests"][1]["test_id"] == "greet-2"
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tests=st.lists(st.builds(
+    lambda test_id, target, status, error: {"test_id": test_id, "target": target, "execution_status": status,
+                                            "error": error},
+    _TEXT, _TEXT, st.sampled_from(["ok", "quality_failure", "execution_error"]), st.one_of(st.none(), _TEXT)),
+    max_size=5))
+def test_json_test_lines_are_what_json_dumps_prints(tests):
+    """--json writes each test line by hand (20,000 of them: 55 ms -> 6 ms); it must stay json.dumps's line."""
+    from agentv_resume.cli import _dump_inspect
+
+    data = {"run_id": "r", "counts": {"ok": 1}, "tests": tests}
+    head = json.dumps({"run_id": "r", "counts": {"ok": 1}}, indent=2, ensure_ascii=False)[:-2]
+    body = ",\n".join("    " + json.dumps(test, ensure_ascii=False) for test in tests)
+    expected = head + (',\n  "tests": [\n' + body + "\n  ]\n}" if tests else ',\n  "tests": []\n}')
+    assert _dump_inspect(data) == expected
+    assert json.loads(_dump_inspect(data))["tests"] == tests
