@@ -90,6 +90,32 @@ def _experiment(parts: tuple[str, ...]) -> str:
     return "-".join(parts) or "default"
 
 
+def _ids(found) -> list[tuple[str, str]]:
+    """(run id, experiment) of each run, ``found`` sorted by path: the directory
+    name, made URL-safe; ``<experiment>--<name>`` when two runs share it;
+    ``-2``, ``-3``... if still taken."""
+    names: dict[str, int] = {}
+    for _, _, name, _ in found:
+        safe = _safe(name)
+        names[safe] = names.get(safe, 0) + 1
+    out: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for _, parts, name, _ in found:
+        experiment = _experiment(parts)
+        safe = _safe(name)
+        wanted = safe if names[safe] == 1 else f"{_safe(experiment)}--{safe}"
+        run_id, n = wanted, 2
+        while run_id in taken:
+            run_id, n = f"{wanted}-{n}", n + 1
+        taken.add(run_id)
+        out.append((run_id, experiment))
+    return out
+
+
+def _newest_first(ref: RunRef):
+    return -ref.mtime, ref.id
+
+
 class Project:
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
@@ -97,6 +123,7 @@ class Project:
         self.results_dir = self.agentv_dir / RESULTS_DIR
         self._relative: dict[str, str] = {}
         self._refs: dict[str, RunRef] = {}
+        self._named: tuple[list[str], list[tuple[str, str]]] | None = None
 
     @property
     def name(self) -> str:
@@ -137,21 +164,13 @@ class Project:
         """Every run, newest first, with ids unique within the project."""
         # By path: which of two clashing ids gets the "-2" never depends on the listing order.
         found = sorted(self._run_dirs(), key=lambda item: item[0])
-        names: dict[str, int] = {}
-        for _, _, name, _ in found:
-            safe = _safe(name)
-            names[safe] = names.get(safe, 0) + 1
+        paths = [item[0] for item in found]
+        named = self._named
+        if named is None or named[0] != paths:  # a run came or went: ids may change
+            named = self._named = (paths, _ids(found))
         refs: list[RunRef] = []
-        taken: set[str] = set()
         previous, kept = self._refs, {}
-        for path, parts, name, st in found:
-            experiment = _experiment(parts)
-            safe = _safe(name)
-            wanted = safe if names[safe] == 1 else f"{_safe(experiment)}--{safe}"
-            run_id, n = wanted, 2
-            while run_id in taken:
-                run_id, n = f"{wanted}-{n}", n + 1
-            taken.add(run_id)
+        for (path, _, _, st), (run_id, experiment) in zip(found, named[1]):
             stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
             ref = previous.get(path)
             if ref is None or ref.id != run_id or ref.index_stamp != stamp or ref.mtime != st.st_mtime:
@@ -159,7 +178,7 @@ class Project:
             kept[path] = ref
             refs.append(ref)
         self._refs = kept  # the refs of an unchanged run are reused: no new Path per run per call
-        refs.sort(key=lambda ref: (-ref.mtime, ref.id))
+        refs.sort(key=_newest_first)
         return refs
 
     def run_by_id(self, run_id: str) -> RunRef | None:

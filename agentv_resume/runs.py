@@ -262,9 +262,7 @@ class RunReader:
     def __init__(self, project_root: Path):
         self.project_root = Path(project_root)
         self._root = os.fspath(self.project_root)
-        self._scanners: dict[str, IndexScanner] = {}
-        self._benchmarks: dict[str, tuple[tuple, BenchmarkInfo]] = {}
-        self._views: dict[str, tuple[IndexSnapshot, RunView]] = {}
+        self._entries: dict[str, _RunEntry] = {}
         self._suites: dict[tuple, tuple[str | None, str | None]] = {}
         self._suite_checked: dict[str, tuple[float, tuple[str | None, str | None]]] = {}
         self._lock = threading.Lock()
@@ -272,18 +270,17 @@ class RunReader:
     def read(self, run_dir: Path, index_stamp: tuple | None = None) -> RunView:
         """``index_stamp``: index.jsonl's (inode, size, mtime_ns) if just stat'ed
         (``RunRef.index_stamp``)."""
-        key = os.fspath(run_dir)
+        key = run_dir if type(run_dir) is str else os.fspath(run_dir)
         with self._lock:
-            scanner = self._scanners.get(key)
-            if scanner is None:
-                scanner = self._scanners[key] = IndexScanner(Path(run_dir) / INDEX_NAME)
-            snapshot = scanner.scan(index_stamp)  # the same object while the file is unchanged
-            benchmark = self._benchmark(key)
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = self._entries[key] = _RunEntry(key)
+            snapshot = entry.scanner.scan(index_stamp)  # the same object while the file is unchanged
+            benchmark = self._benchmark(entry)
             suite = self._suite(benchmark.eval_file)
-            cached = self._views.get(key)
-            if cached is not None and cached[0] is snapshot:
-                view = cached[1]
-                if view.benchmark is benchmark and (view.suite_filter, view.suite_reason) == suite:
+            view = entry.view
+            if view is not None and entry.snapshot is snapshot:
+                if view.benchmark is benchmark and (entry.suite is suite or entry.suite == suite):
                     return view
                 frozen = view.snapshot
             else:
@@ -291,23 +288,21 @@ class RunReader:
                 # another thread): a view keeps a copy, made once per change.
                 frozen = snapshot.frozen()
             view = RunView(run_dir if isinstance(run_dir, Path) else Path(run_dir), frozen, benchmark, *suite)
-            self._views[key] = (snapshot, view)
+            entry.snapshot, entry.suite, entry.view = snapshot, suite, view
             return view
 
-    def _benchmark(self, key: str) -> BenchmarkInfo:
+    def _benchmark(self, entry: "_RunEntry") -> BenchmarkInfo:
         try:
-            st = os.stat(os.path.join(key, BENCHMARK_NAME))
+            st = os.stat(entry.benchmark_path)
             stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
         except FileNotFoundError:
             stamp = ("missing",)  # a run agentv never finished: read once, not per request
         except (OSError, ValueError):
             stamp = None
-        cached = self._benchmarks.get(key)
-        if cached is not None and stamp is not None and cached[0] == stamp:
-            return cached[1]
-        info = read_benchmark(Path(key))
-        if stamp is not None:
-            self._benchmarks[key] = (stamp, info)
+        if stamp is not None and stamp == entry.benchmark_stamp:
+            return entry.benchmark
+        info = read_benchmark(Path(entry.key))
+        entry.benchmark_stamp, entry.benchmark = stamp, info
         return info
 
     def _suite(self, eval_file: str | None) -> tuple[str | None, str | None]:
@@ -335,6 +330,22 @@ class RunReader:
         if cached is None:
             cached = self._suites[stamp] = suite_filter_for(eval_file, self.project_root)
         return cached
+
+
+class _RunEntry:
+    """What RunReader keeps of one run: its scanner, and what its last view was made of."""
+
+    __slots__ = ("key", "scanner", "benchmark_path", "benchmark_stamp", "benchmark", "snapshot", "suite", "view")
+
+    def __init__(self, key: str):
+        self.key = key
+        self.scanner = IndexScanner(Path(key) / INDEX_NAME)
+        self.benchmark_path = os.path.join(key, BENCHMARK_NAME)
+        self.benchmark_stamp: tuple | None = None
+        self.benchmark: BenchmarkInfo | None = None
+        self.snapshot: IndexSnapshot | None = None
+        self.suite: tuple[str | None, str | None] | None = None
+        self.view: RunView | None = None
 
 
 def read_run(run_dir: Path, project_root: Path) -> RunView:

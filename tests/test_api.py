@@ -130,6 +130,32 @@ def test_answers_follow_a_growing_index(client, project):
     assert client.get("/api/runs/errored").json == after  # answered from the cache: the same
 
 
+def test_runs_list_answer_follows_every_change(client, project):
+    """The list answer is reused only while every run gives the same summary."""
+    def listed():
+        return {r["id"]: r for r in client.get("/api/runs").json["runs"]}
+
+    first = listed()
+    assert listed() == first
+    bench = project / RUNS_DIR / "interrupted" / "benchmark.json"
+    data = json.loads(bench.read_text())
+    data["metadata"]["planned_test_count"] = 7
+    bench.write_text(json.dumps(data))
+    assert listed()["interrupted"]["planned"] == 7 and first["interrupted"]["planned"] == 12
+    make_run(project, "newcomer", [row("a")], planned=1)
+    assert set(listed()) == set(first) | {"newcomer"}
+    shutil.rmtree(project / RUNS_DIR / "newcomer")
+    assert set(listed()) == set(first)
+    lock = project / RUNS_DIR / "errored" / jobs.LOCK_NAME
+    fd = jobs.acquire_lock(lock.parent, "20260101-000000-abcdef")
+    try:
+        assert listed()["errored"]["active_job"] == "20260101-000000-abcdef"
+        assert listed()["errored"]["state"] == "running"
+    finally:
+        os.close(fd)
+    assert listed()["errored"]["active_job"] is None
+
+
 def test_one_unreadable_run_does_not_hide_the_others(client, project, monkeypatch):
     real_read = RunReader.read
 

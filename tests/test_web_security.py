@@ -212,7 +212,7 @@ def test_unexpected_exception_is_a_json_500_without_traceback(client, monkeypatc
     def boom(bench):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(api, "summaries", boom)
+    monkeypatch.setattr(api, "_summaries", boom)  # what /api/runs is made of
     response = client.get("/api/runs")
     assert response.status == 500
     assert response.content_type == "application/json"

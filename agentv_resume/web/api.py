@@ -10,8 +10,10 @@ A launch goes through ``launch.prepare`` → ``launch.start`` →
 from __future__ import annotations
 
 import json
+import operator
 import os
 import sys
+import weakref
 from pathlib import Path
 
 import bottle
@@ -52,24 +54,47 @@ def active_job(bench: Benchmark, run_dir: Path) -> str | None:
 
 def summaries(bench: Benchmark) -> list[dict]:
     """Every run, newest first; a run that cannot be read still lists, with a warning."""
-    out = []
+    return [dict(summary) for summary in _summaries(bench)[0]]
+
+
+def _summaries(bench: Benchmark) -> tuple[list[dict], bool]:
+    """(the summaries, shared: never to be changed; whether every run could be read)."""
+    out, readable = [], True
     for ref in bench.project.runs():
         try:
             view = bench.reader.read(ref.run_dir, ref.index_stamp)
             job_id = active_job(bench, ref.run_dir)
             # A view stands until a file of its run changes: its summary too.
-            summary = view.memo(("summary", ref.id, ref.experiment, job_id),
-                                lambda: run_summary(ref, view, bench.project, job_id))
-            out.append(dict(summary))
+            out.append(view.memo(("summary", ref.id, ref.experiment, job_id),
+                                 lambda: run_summary(ref, view, bench.project, job_id)))
         except Exception as exc:  # one broken run must never hide the others
             print(f"studio-resume: cannot read run {ref.run_dir}: {exc!r}", file=sys.stderr, flush=True)
+            readable = False
             out.append({
                 "id": ref.id, "run_dir": bench.project.relative(ref.run_dir), "experiment": ref.experiment,
                 "timestamp": None, "suite_filter": None, "counts": None, "records": 0, "planned": None,
                 "missing": 0, "state": "unreadable", "active_job": None,
                 "warnings": [f"this run cannot be read: {exc}"],
             })
-    return out
+    return out, readable
+
+
+# The last runs-list answer of each benchmark (keyed by its reader), with the
+# summary objects it was made of: while every run gives the very same summary
+# object (same view, same id, same job), the same bytes answer.
+_RUNS_ANSWERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _runs_answer(bench: Benchmark):
+    items, readable = _summaries(bench)
+    cached = _RUNS_ANSWERS.get(bench.reader)
+    if readable and cached is not None and len(cached[0]) == len(items) and all(map(operator.is_, cached[0], items)):
+        bottle.response.content_type = "application/json"
+        return cached[1]
+    body = json_response({"benchmark": bench.id, "runs": items})
+    if readable:
+        _RUNS_ANSWERS[bench.reader] = (items, body)
+    return body
 
 
 def detail(bench: Benchmark, run_id: str, *, with_results: bool = True) -> tuple[dict, object, object]:
@@ -140,7 +165,7 @@ def install(app: bottle.Bottle, studio: Studio) -> None:
 
     @scoped("/runs")
     def runs(bench: Benchmark):
-        return json_response({"benchmark": bench.id, "runs": summaries(bench)})
+        return _runs_answer(bench)
 
     @scoped("/runs/<run_id>")
     def run(bench: Benchmark, run_id: str):
