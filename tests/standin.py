@@ -14,10 +14,10 @@ import json
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from waiting import wait_for  # noqa: F401  (re-exported)
 
 from agentv_resume import jobs, launch, process
 from agentv_resume.project import Project
@@ -132,15 +132,6 @@ def short_grace(monkeypatch):
     return 0.5
 
 
-def wait_for(predicate, timeout: float = 10.0, what: str = "a condition", interval: float = 0.01):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 class Launcher:

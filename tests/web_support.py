@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from waiting import wait_for  # noqa: F401  (re-exported)
 
 from agentv_resume.web.app import create_app
 from agentv_resume.web.testclient import Client
@@ -96,15 +97,6 @@ def wait_terminal(client: Client, job_id: str, prefix: str = "/api", timeout: fl
         time.sleep(0.05)
 
 
-def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def set_mtime(run_dir: Path, when: float) -> None:

@@ -120,16 +120,6 @@ def kill_processes_in(root: Path) -> dict[int, str]:
     return found
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.1, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
-        time.sleep(interval)
-
 
 # --- the pages --------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import re
 import signal
 
 import pytest
+from waiting import wait_for
 from agentv_project import GREETINGS, LONG, RUNS, SLOW, last_status, lines_by_test, read_rows, run_dirs, set_delay
 from e2e_support import (
     TERMINAL,
@@ -17,7 +18,6 @@ from e2e_support import (
     processes_in,
     progress_of,
     wait_for_job_status,
-    wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,7 @@ def finish_job(page, server, job_id: str, shots, planned: int) -> dict:
     assert api["status"] == "finished" and api["exit_code"] == 0, api
     assert api["progress"] == {"done": planned, "planned": planned}, api["progress"]
     # The bar is read after the page saw the final status; give it one refresh.
-    wait_until(lambda: progress_of(page) == (planned, planned), 10, message=f"job-progress at {planned}/{planned}")
+    wait_for(lambda: progress_of(page) == (planned, planned), 10, what=f"job-progress at {planned}/{planned}")
     return api
 
 
@@ -176,8 +176,8 @@ def test_stop_then_resume_again(project, serve, page, shots):
     shots.take(page, "run-page-before")
     job_id = click_and_follow_job(page, "resume-run-button")
     assert wait_for_job_status(page, ("running",) + TERMINAL, timeout=30) == "running"
-    wait_until(lambda: any("agent.py" in cmd for cmd in processes_in(project, mine).values()), 30,
-               message="agentv to start the agent")
+    wait_for(lambda: any("agent.py" in cmd for cmd in processes_in(project, mine).values()), 30,
+               what="agentv to start the agent")
     # The log is live: agentv's first lines show while it works.
     expect(page.get_by_test_id("job-log")).to_contain_text("Resume: found 2 existing result(s)", timeout=10_000)
     shots.take(page, "job-page-running")
@@ -201,7 +201,7 @@ def test_stop_then_resume_again(project, serve, page, shots):
     shots.take(page, "job-page-stopped")
     assert server.get_json(f"/api/eval/status/{job_id}")["status"] == "stopped"
     # agentv, the agents it started and the job's supervisor are all gone.
-    wait_until(lambda: not processes_in(project, mine), 15, message="no process left in the project")
+    wait_for(lambda: not processes_in(project, mine), 15, what="no process left in the project")
     statuses = last_status(run_dir / "index.jsonl")
     assert len(statuses) < len(SLOW), "the run finished before Stop took effect"
 
