@@ -172,7 +172,8 @@ class Report:
     def add(self, name: str, value: float, unit: str, goal: str, ok: bool | None) -> None:
         self.rows.append({"name": name, "value": value, "unit": unit, "goal": goal, "ok": ok})
         mark = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"  {name:<56} {value:>10.1f} {unit:<4} {goal:<10} {mark}", flush=True)
+        shown = f"{value:>10.3f}" if abs(value) < 1 else f"{value:>10.1f}"
+        print(f"  {name:<56} {shown} {unit:<4} {goal:<10} {mark}", flush=True)
 
 
 def median_of(fn, repeats: int) -> float:
