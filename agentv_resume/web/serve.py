@@ -122,11 +122,30 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
     mode = " (read-only)" if read_only else ""
     _say(out, f"serving {names}{mode} at {url}")
     _say(out, "press Ctrl-C to stop")
+    _warm_up(app.studio)
     if ready is not None:
         ready(server, url)
     if open_browser:
         threading.Timer(0.3, webbrowser.open, args=(url,)).start()
     return _run(server)
+
+
+def _warm_up(studio) -> None:
+    """Read every run once in the background, so the first page is not the slow one.
+
+    The readers cache by file size and mtime, so this is the same work the
+    first runs-list request would do; done while the user opens the browser.
+    """
+    from agentv_resume.web import api
+
+    def read_all() -> None:
+        for bench in studio.benchmarks.values():
+            try:
+                api.summaries(bench)
+            except Exception:  # a warm-up must never take the server down
+                pass
+
+    threading.Thread(target=read_all, name="studio-resume-warm-up", daemon=True).start()
 
 
 def close_server(server) -> None:
