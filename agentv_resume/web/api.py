@@ -59,6 +59,11 @@ def summaries(bench: Benchmark) -> list[dict]:
 
 def _summaries(bench: Benchmark) -> tuple[list[dict], bool]:
     """(the summaries, shared: never to be changed; whether every run could be read)."""
+    with bench.listing:
+        return _read_summaries(bench)
+
+
+def _read_summaries(bench: Benchmark) -> tuple[list[dict], bool]:
     out, readable = [], True
     for ref in bench.project.runs():
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -39,6 +40,10 @@ class Benchmark:
     reader: RunReader
     store: JobStore
     first: bool
+    # One walk over the runs at a time: a second runs-list request (or the
+    # start-up warm-up) waits for the first, then finds every run cached,
+    # instead of reading the same cold runs twice over.
+    listing: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
