@@ -25,34 +25,9 @@ from pathlib import Path
 
 RUNS = Path(".agentv/results/runs/default")
 
-AGENT = '''\
-"""Test agent: greets, crashes or answers wrongly per crash/<id>, wrong/<id>."""
-import os
-import sys
-import time
-
-eid, out = sys.argv[1], sys.argv[2]
-here = os.path.dirname(os.path.abspath(__file__))
-try:
-    with open(os.path.join(here, "delay")) as handle:
-        delay = float(handle.read().strip() or 0)
-except (OSError, ValueError):
-    delay = 0.0
-time.sleep(delay)
-if os.path.exists(os.path.join(here, "crash", eid)):
-    sys.stderr.write("agent crashed on " + eid + "\\n")
-    sys.exit(3)
-with open(out, "w") as handle:
-    handle.write("nope" if os.path.exists(os.path.join(here, "wrong", eid)) else "Hello from " + eid)
-'''
-
-TARGETS = """\
-targets:
-  - name: default
-    provider: cli
-    command: python3 agent.py {EVAL_ID} {OUTPUT_FILE}
-    cwd: ..
-"""
+# The agent and its target are the bundled demo's, so the end-to-end tests
+# drive exactly the project a user's first `scripts/demo` shows.
+DEMO = Path(__file__).resolve().parents[2] / "agentv_resume" / "demo" / "project"
 
 GREETINGS = [f"greet-{n}" for n in range(1, 6)]
 LONG = [f"case-{n:02d}" for n in range(1, 13)]
@@ -77,8 +52,8 @@ def write_skeleton(root: Path) -> None:
     (root / ".agentv").mkdir()
     (root / "crash").mkdir()
     (root / "wrong").mkdir()
-    (root / "agent.py").write_text(AGENT)
-    (root / ".agentv" / "targets.yaml").write_text(TARGETS)
+    shutil.copy(DEMO / "agent.py", root / "agent.py")
+    shutil.copy(DEMO / ".agentv" / "targets.yaml", root / ".agentv" / "targets.yaml")
     (root / "evals" / "greetings.yaml").write_text(suite_yaml("greetings", GREETINGS))
     (root / "evals" / "long.yaml").write_text(suite_yaml("long", LONG))
     (root / "evals" / "slow.yaml").write_text(suite_yaml("slow", SLOW, workers=1))
