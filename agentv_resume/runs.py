@@ -26,6 +26,7 @@ from agentv_resume.indexfile import (
 from agentv_resume.regularfile import read_regular
 
 INDEX_NAME = "index.jsonl"
+DRY_RUN_SUFFIX = "-dry-run"
 BENCHMARK_NAME = "benchmark.json"
 # A deleted (or restored) suite file shows within this long.
 SUITE_CHECK_SECONDS = 1.0
@@ -136,6 +137,25 @@ class RunView:
         return self.snapshot.state.records.values()
 
     @property
+    def planned_records(self) -> list:
+        """The records agentv counts as cases of this run: dry-run rows left out."""
+        return self.memo("planned_records", lambda: [r for r in self.records if not self._dry_run_row(r)])
+
+    def _dry_run_row(self, record) -> bool:
+        # `agentv eval run --dry-run` records its rows under `<target>-dry-run`:
+        # no case of the run, and no target agentv could run again.
+        base = record.target[: -len(DRY_RUN_SUFFIX)] if record.target.endswith(DRY_RUN_SUFFIX) else None
+        return bool(base) and (record.test_id, base) in self.snapshot.state.records
+
+    @property
+    def dry_run_rows(self) -> int:
+        return self.unique_all - len(self.planned_records)
+
+    @property
+    def unique_all(self) -> int:
+        return len(self.snapshot.state.records)
+
+    @property
     def skipped_lines(self) -> int:
         return self.snapshot.state.skipped_lines
 
@@ -149,7 +169,7 @@ class RunView:
 
     @property
     def unique(self) -> int:
-        return len(self.snapshot.state.records)
+        return len(self.planned_records)
 
     @property
     def missing(self) -> int:
@@ -163,7 +183,7 @@ class RunView:
 
     def _counts(self) -> dict[str, int]:
         counts = {OK: 0, QUALITY_FAILURE: 0, EXECUTION_ERROR: 0}
-        for record in self.records:
+        for record in self.planned_records:
             counts[record.execution_status] += 1
         counts["missing"] = self.missing
         return counts
@@ -178,7 +198,7 @@ class RunView:
         # no target has the key "<id>::unknown", which never matches a
         # planned case, so agentv runs that case again whatever it says.
         resume = rerun = 0
-        for record in self.records:
+        for record in self.planned_records:
             if not record.target_recorded:
                 resume, rerun = resume + 1, rerun + 1
                 continue
@@ -200,7 +220,7 @@ class RunView:
 
     def _targets(self) -> list[str]:
         seen: dict[str, None] = {}
-        for record in self.records:
+        for record in self.planned_records:
             if record.target_recorded and record.target:
                 seen.setdefault(record.target, None)
         return list(seen) or list(self.benchmark.targets)
@@ -232,6 +252,9 @@ class RunView:
             out.insert(0, self.snapshot.warning)
         if self.skipped_lines:
             out.append(f"{self.skipped_lines} line(s) of index.jsonl are not JSON and were skipped, as agentv skips them")
+        if self.dry_run_rows:
+            out.append(f"{self.dry_run_rows} row(s) come from `--dry-run` (target `<name>{DRY_RUN_SUFFIX}`): "
+                       "listed, but not counted as cases of this run")
         return out
 
     @property

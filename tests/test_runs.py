@@ -303,3 +303,16 @@ def test_a_deleted_suite_file_shows_within_the_check_interval(project, monkeypat
     assert view.suite_filter is None and "no longer exists" in view.blocked
     (project / "evals" / "greetings.yaml").write_text("restored")
     assert reader.read(run_dir).suite_filter == "evals/greetings.yaml"
+
+
+def test_dry_run_rows_are_listed_but_not_cases(project):
+    """Real agentv: `--resume --dry-run` appends greet-2 and greet-3 under the
+    target `default-dry-run`.  agentv will never run that target again, so
+    Resume must not send it, and those rows are no cases of the run."""
+    view = read_run(add_run(project, "after-dry-run"), project)
+    assert {r.target for r in view.records} == {"default", "default-dry-run"}
+    assert view.targets == ["default"]
+    assert (view.planned, view.unique, view.missing) == (5, 5, 0)
+    assert counts(view) == (2, 1, 2, 0)
+    assert view.will_run == {"resume": 2, "rerun_failed": 3}
+    assert any("--dry-run" in warning for warning in view.warnings)
