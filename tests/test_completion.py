@@ -404,24 +404,17 @@ def test_console_script_never_prints_a_traceback(here, shell):
 
 
 @needs_console_script
-def test_completion_imports_no_web_server(here):
+@pytest.mark.parametrize("unwanted", [
+    # the web server: bottle, waitress and our web package
+    "m.split('.')[0] in ('bottle', 'waitress') or m.startswith('agentv_resume.web')",
+    # what only inspect / launch need
+    "m in ('agentv_resume.request', 'agentv_resume.cliargs', 'agentv_resume.actions', "
+    "'agentv_resume.describe', 'agentv_resume.jobs')",
+], ids=["web-server", "inspect-and-launch"])
+def test_a_tab_imports_only_what_completion_needs(here, unwanted):
     code = ("import sys\nfrom agentv_resume.cli import main\n"
             "try:\n    main(prog_name='studio-resume')\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bottle', 'waitress') "
-            "or m.startswith('agentv_resume.web')), file=sys.stderr)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=here, timeout=30, env={
-        **os.environ, "COMP_WORDS": "studio-resume inspect ", "COMP_CWORD": "2",
-        completion.COMPLETE_VAR: "bash_complete"})
-    assert "plain,errored" in result.stdout
-    assert result.stderr.strip() == "[]"
-
-
-@needs_console_script
-def test_completion_imports_nothing_of_inspect_or_launch(here):
-    code = ("import sys\nfrom agentv_resume.cli import main\n"
-            "try:\n    main(prog_name='studio-resume')\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m in ('agentv_resume.request', 'agentv_resume.cliargs', "
-            "'agentv_resume.actions', 'agentv_resume.describe', 'agentv_resume.jobs')), file=sys.stderr)\n")
+            f"print(sorted(m for m in sys.modules if {unwanted}), file=sys.stderr)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=here, timeout=30, env={
         **os.environ, "COMP_WORDS": "studio-resume inspect ", "COMP_CWORD": "2",
         completion.COMPLETE_VAR: "bash_complete"})
