@@ -355,6 +355,7 @@ class JobStore:
         self.project_root = Path(project_root)
         self.jobs_dir = self.project_root / ".agentv" / STATE_DIR / JOBS_DIR
         self._progress: dict[str, IndexScanner] = {}
+        self._seen: dict[str, int] = {}
         self._progress_lock = threading.Lock()
         self._orphan_stops: dict[str, threading.Thread] = {}
         self._orphan_lock = threading.Lock()
@@ -432,7 +433,11 @@ class JobStore:
                 scanner = IndexScanner(Path(record["run_dir"]) / "index.jsonl",
                                        start=record.get("progress_offset") or 0)
                 self._progress[job.id] = scanner
-            new = len(scanner.scan().state.records)
+            # agentv rewrites index.jsonl as it ends (re-run cases' old lines are
+            # replaced), which the scanner reads as a new file from the job's
+            # offset: count no fewer rows than were already seen appended.
+            new = max(len(scanner.scan().state.records), self._seen.get(job.id, 0))
+            self._seen[job.id] = new
         if planned is None:
             planned = _planned_now(Path(record["run_dir"]))
         done = base_done + new

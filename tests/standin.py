@@ -52,6 +52,15 @@ for step in STEPS:
         row = {{"test_id": arg, "suite": "long", "target": "default", "score": 1, "execution_status": "ok"}}
         with open(os.path.join(out, "index.jsonl"), "a") as handle:
             handle.write(json.dumps(row) + "\n")
+    elif kind == "rewrite_index":
+        # as agentv does as it ends: a new index.jsonl replaces the old one
+        # (here: only the last `arg` lines kept, so it is shorter than before)
+        path = os.path.join(out, "index.jsonl")
+        with open(path) as handle:
+            kept = handle.readlines()[-arg:]
+        with open(path + ".tmp", "w") as handle:
+            handle.writelines(kept)
+        os.replace(path + ".tmp", path)
     elif kind == "wait":
         while not os.path.exists(arg):
             time.sleep(0.01)

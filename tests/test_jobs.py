@@ -235,6 +235,18 @@ def test_progress_of_a_resumed_interrupted_run_grows_from_6_to_12(launcher, stan
     assert jobs.JobStore(project).status(launcher.store.get(job.id))["progress"] == {"done": 12, "planned": 12}
 
 
+def test_progress_survives_agentv_rewriting_the_index_as_it_ends(launcher, standins, project):
+    """agentv replaces index.jsonl at its end; the rows already counted stay counted."""
+    gate = project / "gate"
+    steps = [("row", f"case-{n:02d}") for n in range(7, 13)] + [("wait", str(gate)), ("rewrite_index", 6)]
+    job = launcher.detach(RESUME_INTERRUPTED, standins(steps).path)
+    wait_for(lambda: launcher.status(job.id)["progress"]["done"] == 12, what="12/12 before the rewrite")
+    gate.touch()
+    status = launcher.wait_end(job.id)
+    assert status["status"] == "finished"
+    assert status["progress"] == {"done": 12, "planned": 12}
+
+
 def test_a_truncated_last_line_gets_its_newline_before_agentv_starts(launcher, standins, project):
     index = project / ".agentv/results/runs/default/interrupted/index.jsonl"
     with open(index, "ab") as handle:
