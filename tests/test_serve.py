@@ -229,6 +229,23 @@ def test_missing_agentv_warns(project, monkeypatch, tmp_path):
     assert code == 0 and "launches will answer 503" in err
 
 
+def test_ctrl_c_just_after_the_address_is_printed_is_a_quiet_stop(project, monkeypatch):
+    """A Ctrl-C that lands between the "serving" line and waitress's loop
+    (test_finds_the_project_from_the_current_directory sends one there)."""
+    closed = []
+    close = serve_module.close_server
+    monkeypatch.setattr(serve_module, "close_server", lambda server: closed.append(server) or close(server))
+
+    class CtrlCOnServing(io.StringIO):
+        def write(self, text):
+            if "serving" in text:
+                raise KeyboardInterrupt
+            return super().write(text)
+
+    code = serve_module.serve(projects=[str(project)], port=0, out=CtrlCOnServing(), err=io.StringIO())
+    assert code == 0 and len(closed) == 1
+
+
 def test_url_for():
     assert serve_module.url_for("0.0.0.0", 80) == "http://127.0.0.1:80/"
     assert serve_module.url_for("::1", 3117) == "http://[::1]:3117/"

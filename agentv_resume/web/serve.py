@@ -114,19 +114,25 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
     policy.ports.update(ports)
     url = url_for(host, ports[0])
 
-    if not security.is_loopback(host):
-        _say(err, f"warning: listening on {host}, beyond this machine: anyone who can reach it can "
-                  "launch agentv in your projects" + ("" if read_only else " (consider --read-only)")
-                  + f". Only requests addressed to {security.host_name(host)} or a loopback name are answered.")
-    names = ", ".join(str(r) for r in roots)
-    mode = " (read-only)" if read_only else ""
-    _say(out, f"serving {names}{mode} at {url}")
-    _say(out, "press Ctrl-C to stop")
-    _warm_up(app.studio)
-    if ready is not None:
-        ready(server, url)
-    if open_browser:
-        threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+    try:
+        if not security.is_loopback(host):
+            _say(err, f"warning: listening on {host}, beyond this machine: anyone who can reach it can "
+                      "launch agentv in your projects" + ("" if read_only else " (consider --read-only)")
+                      + f". Only requests addressed to {security.host_name(host)} or a loopback name are answered.")
+        names = ", ".join(str(r) for r in roots)
+        mode = " (read-only)" if read_only else ""
+        _say(out, f"serving {names}{mode} at {url}")
+        _say(out, "press Ctrl-C to stop")
+        _warm_up(app.studio)
+        if ready is not None:
+            ready(server, url)
+        if open_browser:
+            threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+    except KeyboardInterrupt:
+        # Ctrl-C as soon as the address shows is a stop like any other, not
+        # Click's "Aborted!" with exit code 1 and the sockets left open.
+        close_server(server)
+        return int(ExitStatus.OK)
     return _run(server)
 
 
