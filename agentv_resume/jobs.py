@@ -57,7 +57,8 @@ JOBS_DIR = "jobs"
 LOCK_NAME = ".studio-resume.lock"
 PID_NAME = "supervisor.pid"
 ACTIVE = ("starting", "running")
-STOP_GRACE_SECONDS = 5.0          # Stop: SIGTERM, then SIGKILL this much later (recorded per job)
+# Stop: SIGTERM, then SIGKILL this much later (recorded per job; the runner's default too)
+STOP_GRACE_SECONDS = supervisor.DEFAULT_STOP_GRACE_SECONDS
 GUARD_WAIT_SECONDS = 2.0
 LOG_TAIL_BYTES = 16 * 1024
 LOG_SINCE_BYTES = 256 * 1024
@@ -322,10 +323,6 @@ def _complete_utf8_end(data: bytes) -> int:
         need = 4 if byte >= 0xF0 else 3 if byte >= 0xE0 else 2
         return len(data) - back if back < need else len(data)
     return len(data)
-
-
-def _load_record(path: Path) -> dict | None:
-    return load_record(path)
 
 
 _MAX_PID = 2**31

@@ -76,24 +76,6 @@ class LaunchRequest:
             return "retry_errors"
         return None
 
-    def to_wire(self) -> dict:
-        """The JSON body that describes this request (what the buttons send)."""
-        body: dict = {}
-        if self.suite_filter:
-            body["suite_filter"] = self.suite_filter
-        if self.test_ids:
-            body["test_ids"] = list(self.test_ids)
-        if self.targets:
-            body["target"] = list(self.targets)
-        for key in ("threshold", "workers", "retry_errors", "output"):
-            value = getattr(self, key)
-            if value is not None:
-                body[key] = value
-        for key in ("dry_run", "resume", "rerun_failed"):
-            if getattr(self, key):
-                body[key] = True
-        return body
-
 
 # --- rules 2–7: the body alone ----------------------------------------------
 
