@@ -79,8 +79,18 @@ def find_project_root(explicit: Path | None = None, start: Path | None = None) -
 
 
 @functools.lru_cache(maxsize=4096)
-def _safe(text: str) -> str:
-    return _UNSAFE.sub("-", text).strip("-") or "run"
+def url_safe(text: str, fallback: str = "run") -> str:
+    """``text`` with each run of characters other than ``A-Za-z0-9._-`` made one ``-``."""
+    return _UNSAFE.sub("-", text).strip("-") or fallback
+
+
+def unique(wanted: str, taken: set[str]) -> str:
+    """``wanted``, else ``wanted-2``, ``wanted-3``...: the first not in ``taken`` (added to it)."""
+    candidate, n = wanted, 2
+    while candidate in taken:
+        candidate, n = f"{wanted}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
 
 
 def _experiment(parts: tuple[str, ...]) -> str:
@@ -96,19 +106,15 @@ def _ids(found) -> list[tuple[str, str]]:
     ``-2``, ``-3``... if still taken."""
     names: dict[str, int] = {}
     for _, _, name, _ in found:
-        safe = _safe(name)
+        safe = url_safe(name)
         names[safe] = names.get(safe, 0) + 1
     out: list[tuple[str, str]] = []
     taken: set[str] = set()
     for _, parts, name, _ in found:
         experiment = _experiment(parts)
-        safe = _safe(name)
-        wanted = safe if names[safe] == 1 else f"{_safe(experiment)}--{safe}"
-        run_id, n = wanted, 2
-        while run_id in taken:
-            run_id, n = f"{wanted}-{n}", n + 1
-        taken.add(run_id)
-        out.append((run_id, experiment))
+        safe = url_safe(name)
+        wanted = safe if names[safe] == 1 else f"{url_safe(experiment)}--{safe}"
+        out.append((unique(wanted, taken), experiment))
     return out
 
 
@@ -124,10 +130,6 @@ class Project:
         self._relative: dict[str, str] = {}
         self._refs: dict[str, RunRef] = {}
         self._named: tuple[list[str], list[tuple[str, str]]] | None = None
-
-    @property
-    def name(self) -> str:
-        return _safe(self.root.name)
 
     # --- discovery ---------------------------------------------------------
     def _run_dirs(self) -> list[tuple[str, tuple[str, ...], str, os.stat_result]]:
@@ -238,7 +240,7 @@ class Project:
         if path.name == INDEX_NAME:
             path = path.parent
         if (path / INDEX_NAME).exists():
-            return self.run_by_dir(path) or RunRef(_safe(path.name), path.resolve(), "", 0.0)
+            return self.run_by_dir(path) or RunRef(url_safe(path.name), path.resolve(), "", 0.0)
         raise RunNotFound(f"no run {arg!r} in {self.root} (try `studio-resume inspect` with no argument, or a run directory)")
 
     def relative(self, path: Path) -> str:

@@ -21,14 +21,13 @@ from urllib.parse import quote
 import bottle
 
 from agentv_resume.jobs import JobStore
-from agentv_resume.project import Project
+from agentv_resume.project import Project, unique, url_safe
 from agentv_resume.runs import RunReader
 from agentv_resume.web import security
 
 HERE = Path(__file__).resolve().parent
 VIEWS_DIR = HERE / "views"
 STATIC_DIR = HERE / "static"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass
@@ -100,15 +99,7 @@ class Studio:
 def benchmark_ids(roots: list[Path]) -> list[str]:
     """Each project's directory name, made URL-safe and unique (``name``, ``name-2``...)."""
     taken: set[str] = set()
-    ids = []
-    for root in roots:
-        wanted = _UNSAFE.sub("-", Path(root).name).strip("-") or "project"
-        candidate, n = wanted, 2
-        while candidate in taken:
-            candidate, n = f"{wanted}-{n}", n + 1
-        taken.add(candidate)
-        ids.append(candidate)
-    return ids
+    return [unique(url_safe(Path(root).name, "project"), taken) for root in roots]
 
 
 def create_app(projects: list[Path], *, read_only: bool = False, agentv: str | None = None,
