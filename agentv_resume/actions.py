@@ -15,11 +15,15 @@ MODES = ("resume", "rerun_failed")
 LABELS = {"resume": "Resume run", "rerun_failed": "Rerun failed cases"}
 
 
-def action_body(view: RunView, project: Project, mode: str) -> dict | None:
-    """The launch request for ``mode`` on this run; None when the suite is unknown."""
-    if view.suite_filter is None:
+def action_body(view: RunView, project: Project, mode: str, suite_filter: str | None = None) -> dict | None:
+    """The launch request for ``mode`` on this run; None when the suite is unknown.
+
+    ``suite_filter``: the eval file(s) to give instead of the run's own (`launch --suite`).
+    """
+    suite_filter = suite_filter or view.suite_filter
+    if suite_filter is None:
         return None
-    body: dict = {"suite_filter": view.suite_filter}
+    body: dict = {"suite_filter": suite_filter}
     targets = view.targets
     if targets:
         body["target"] = targets

@@ -249,12 +249,7 @@ def _body_for_run(project, reader, run_arg, mode, suites):
     view = reader.read(ref.run_dir)
     if view.index_problem:
         fail(f"run {ref.id} is blocked: {view.index_problem}", ExitStatus.RUN_NOT_FOUND)
-    if suites:
-        body = {"suite_filter": ",".join(suites), "output": project.relative(view.run_dir), mode: True}
-        if view.targets:
-            body["target"] = view.targets
-        return body, view
-    body = action_body(view, project, mode)
+    body = action_body(view, project, mode, suite_filter=",".join(suites))
     if body is None:
         fail(f"run {ref.id} is blocked: {view.blocked}", ExitStatus.RUN_NOT_FOUND)
     return body, view
