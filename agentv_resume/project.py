@@ -189,9 +189,17 @@ class Project:
                 return ref
         return None
 
-    def run_by_dir(self, run_dir: Path) -> RunRef | None:
+    def run_by_dir(self, run_dir: Path, refs: list[RunRef] | None = None) -> RunRef | None:
+        """The run at ``run_dir``; ``refs``: ``runs()`` when the caller has it (a jobs list)."""
+        refs = self.runs() if refs is None else refs
+        # A job records its run directory resolved, as the listing finds it:
+        # the same string matches without resolving every run's path.
+        key = os.fspath(run_dir)
+        for ref in refs:
+            if os.fspath(ref.run_dir) == key:
+                return ref
         target = _resolved(run_dir)
-        for ref in self.runs():
+        for ref in refs:
             if _resolved(ref.run_dir) == target:
                 return ref
         return None

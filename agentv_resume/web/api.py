@@ -109,19 +109,29 @@ def detail(bench: Benchmark, run_id: str, *, with_results: bool = True) -> tuple
     return data, ref, view
 
 
-def job_status(bench: Benchmark, job: Job, *, with_log: bool = True) -> dict:
-    """The contract's status fields, run_dir relative to the project, plus links."""
+def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, refs=None) -> dict:
+    """The contract's status fields, run_dir relative to the project, plus links.
+
+    ``refs``: the project's runs, listed once for a whole jobs list.
+    """
     data = bench.store.status(job, with_log=with_log)
     run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
     data["run_id"] = None
     if run_dir is not None:
-        ref = bench.project.run_by_dir(run_dir)
+        ref = bench.project.run_by_dir(run_dir, refs)
         data["run_id"] = ref.id if ref else None
         data["run_dir"] = bench.project.relative(run_dir)
     data["benchmark"] = bench.id
     data["job_url"] = bench.job_url(job.id)
     data["run_url"] = bench.run_url(data["run_id"]) if data["run_id"] else None
     return data
+
+
+def job_statuses(bench: Benchmark) -> list[dict]:
+    """Every job, newest first: the runs are listed once, not once per job."""
+    jobs = bench.store.all()
+    refs = bench.project.runs() if jobs else []
+    return [job_status(bench, job, with_log=False, refs=refs) for job in jobs]
 
 
 def _refuse_if_read_only(studio: Studio) -> None:
@@ -219,7 +229,7 @@ def install(app: bottle.Bottle, studio: Studio) -> None:
 
     @scoped("/eval/runs")
     def jobs(bench: Benchmark):
-        return json_response({"jobs": [job_status(bench, job, with_log=False) for job in bench.store.all()]})
+        return json_response({"jobs": job_statuses(bench)})
 
     @scoped("/eval/run/<job_id>/stop", "POST")
     def stop(bench: Benchmark, job_id: str):

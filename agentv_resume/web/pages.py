@@ -182,7 +182,7 @@ def install(app: bottle.Bottle, studio: Studio) -> None:
 
     @both("/jobs")
     def jobs_page(bench: Benchmark):
-        jobs = [api.job_status(bench, job, with_log=False) for job in bench.store.all()]
+        jobs = api.job_statuses(bench)
         return render("jobs.tpl", studio, title="Jobs · studio-resume", bench=bench, jobs=jobs)
 
     @both("/jobs/<job_id>")
