@@ -139,6 +139,7 @@ class _Describer:
         self.project = project
         self.described = 0
         self.budget = _DESCRIBE_BUDGET
+        self.reader = None  # one RunReader for every run described (made on first use)
 
     def help(self, ref) -> str:
         try:
@@ -157,7 +158,9 @@ class _Describer:
         from agentv_resume.jobs import lock_holder
         from agentv_resume.runs import RunReader
 
-        view = RunReader(self.project.root).read(Path(ref.run_dir))
+        if self.reader is None:
+            self.reader = RunReader(self.project.root)
+        view = self.reader.read(Path(ref.run_dir))
         counts = view.counts
         state = view.state(active=lock_holder(Path(ref.run_dir)) is not None)
         parts = [f"{counts[key]} {one if counts[key] == 1 else many}"
