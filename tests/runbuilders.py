@@ -68,3 +68,12 @@ def add_run(root: Path, name: str, as_name: str | None = None, experiment: str =
 
 def run_dir_of(root: Path, name: str) -> Path:
     return root / RUNS / name
+
+
+def set_cache(root: Path, cache) -> None:
+    """Write agentv's .agentv/cache.json: None removes it, a str is written as is, else JSON."""
+    path = root / ".agentv" / "cache.json"
+    if cache is None:
+        path.unlink()
+    else:
+        path.write_text(cache if isinstance(cache, str) else json.dumps(cache))

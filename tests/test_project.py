@@ -11,7 +11,7 @@ import pytest
 
 from agentv_resume.project import Project, ProjectNotFound, RunNotFound, find_project_root
 
-from runbuilders import RUNS, make_run, row
+from runbuilders import RUNS, make_run, row, set_cache
 
 
 # --- the root ---------------------------------------------------------------------
@@ -138,11 +138,7 @@ def test_last_with_a_relative_cache_pointer(project):
 @pytest.mark.parametrize("cache", [None, "not json", {"lastRunDir": 5}, {"other": 1},
                                    {"lastRunDir": "/nowhere/at/all"}])
 def test_last_without_a_usable_cache(project, cache):
-    path = project / ".agentv/cache.json"
-    if cache is None:
-        path.unlink()
-    else:
-        path.write_text(cache if isinstance(cache, str) else json.dumps(cache))
+    set_cache(project, cache)
     with pytest.raises(RunNotFound, match="cache.json"):
         Project(project).resolve_run("last")
 

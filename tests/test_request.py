@@ -13,7 +13,7 @@ from agentv_resume.project import Project
 from agentv_resume.request import KEYS, LaunchError, default_output, parse_request, resolve_request
 from agentv_resume.runs import RunReader
 
-from runbuilders import RUNS, add_run, make_run, row
+from runbuilders import RUNS, add_run, make_run, row, set_cache
 
 SUITE = {"suite_filter": "evals/greetings.yaml"}
 
@@ -230,11 +230,7 @@ def test_rule8_resume_without_output_uses_cache_json(project, mode):
 
 @pytest.mark.parametrize("cache", [None, {"lastRunDir": "/gone"}, "garbage"])
 def test_rule8_resume_without_output_and_no_cached_run(project, cache):
-    path = project / ".agentv/cache.json"
-    if cache is None:
-        path.unlink()
-    else:
-        path.write_text(cache if isinstance(cache, str) else json.dumps(cache))
+    set_cache(project, cache)
     error = refused_by_project(project, {**SUITE, "rerun_failed": True})
     assert "cache.json" in error.message and "fresh run" in error.message
 
