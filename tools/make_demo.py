@@ -15,7 +15,10 @@ Runs made (.agentv/results/runs/default/<name>):
                so .agentv/cache.json points at it)
 
 Afterwards the markers are removed (so Resume / Rerun failed succeed in the
-demo), a `delay` file makes the agent slow enough to watch, and every
+demo), a `delay` file makes the agent slow enough to watch (DEMO_DELAY
+seconds a case; the eval files say `execution: workers: 1`, so a Resume from
+the page, which sends no --workers, runs one case at a time and the progress
+bar moves case by case, with time to try Stop), and every
 absolute path agentv wrote is replaced by the text {PROJECT_ROOT}, which
 agentv_resume.demo.copy_demo_project fills in with the copy's real path.
 Uses only the standard library.
@@ -37,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_AGENTV = REPO / ".tools" / "agentv" / "node_modules" / ".bin" / "agentv"
 DEFAULT_OUT = REPO / "agentv_resume" / "demo" / "project"
 PLACEHOLDER = "{PROJECT_ROOT}"
-DEMO_DELAY = "0.4"  # seconds per case when a user resumes in the demo
+DEMO_DELAY = "2.5"  # seconds per case when a user resumes in the demo: time to watch and to try Stop
 
 AGENT_PY = '''\
 """Demo agent for studio-resume: greets, unless told otherwise.
@@ -81,7 +84,10 @@ targets:
 
 
 def suite_yaml(name: str, ids: list[str]) -> str:
-    out = [f"name: {name}", f"description: {name} (studio-resume demo)", "tests:"]
+    # One case at a time: agentv reads execution.workers from the eval file
+    # when no --workers is given (as from the Resume button).
+    out = [f"name: {name}", f"description: {name} (studio-resume demo)",
+           "execution:", "  workers: 1", "tests:"]
     for i in ids:
         out += [
             f"  - id: {i}",
