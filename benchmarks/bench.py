@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Measure studio-resume on big runs, many runs and long jobs — next to `agentv serve`.
+"""Measure studio-resume on big runs, many runs and many jobs — next to `agentv serve`.
 
 usage: python benchmarks/bench.py [--repeats N] [--agentv PATH] [--skip-agentv] [--json OUT]
+                                  [--smoke] [--only SECTION]...
 
-Builds a synthetic project from real record shapes (rows agentv 4.42.4 wrote
-for tests/fixtures/agentv-project): one 20,000-record run, 300 small runs, and
-a second project with 2,000 runs.  Then, in one process, interleaving the
-repeats and taking medians, it measures every goal of the performance issue
-and prints each figure with its goal beside it.  Exit code 1 when a goal is
-missed.  Everything runs on loopback; every loop is bounded.
+Builds synthetic projects from real record shapes (rows agentv 4.42.4 wrote
+for tests/fixtures/agentv-project, see gen.py): a 20,000-record run, projects
+of 300, 2,000 and 50,000 small runs, a 500,000-record run (~850 MB) and
+3,000 past jobs.  Then it measures every goal of the performance issues and
+prints each figure with its goal and HELD / MISSED beside it, and `agentv
+serve`'s figure where agentv gives the same answer.  Warm figures are
+medians of interleaved repeats; cold ones the first request a freshly
+started server answers.  Exit code 1 when a goal is missed.
+
+--smoke runs every measurement on tiny data (a few seconds; CI runs it): the
+answers are checked, the goals are not judged.  Everything runs on
+loopback; every loop is bounded.
 """
 
 from __future__ import annotations
@@ -17,7 +24,6 @@ import argparse
 import http.client
 import json
 import os
-import random
 import re
 import shutil
 import signal
@@ -26,72 +32,38 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen  # noqa: E402  (benchmarks/gen.py, beside this file)
+import load  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-FIXTURE = REPO / "tests" / "fixtures" / "agentv-project"
 LOCAL_AGENTV = REPO / ".tools" / "agentv" / "node_modules" / ".bin" / "agentv"  # scripts/setup installs it
 RUNS = Path(".agentv/results/runs/default")
-BIG_RECORDS = 20_000
-SMALL_RUNS = 300
-MANY_RUNS = 2_000
+SECTIONS = ("http", "many", "jobs", "huge", "load", "inspect", "poll", "job")
 
 
-# --- building projects ---------------------------------------------------------
-
-def _templates() -> list[dict]:
-    rows = []
-    for name in ("errored", "interrupted", "quality-only"):
-        for line in (FIXTURE / RUNS / name / "index.jsonl").read_text().splitlines():
-            if line.strip():
-                rows.append(json.loads(line))
-    return rows
-
-
-def _row(template: dict, test_id: str, status: str) -> str:
-    row = dict(template)
-    row["test_id"] = test_id
-    row["execution_status"] = status
-    row["score"] = 1 if status == "ok" else 0
-    if status == "execution_error":
-        row["error"] = f"agent crashed on {test_id} (exit code 3)"
-    else:
-        row.pop("error", None)
-    return json.dumps(row, separators=(",", ":"))
+@dataclass(frozen=True)
+class Sizes:
+    big_records: int = 20_000      # the run of the original goals
+    small_runs: int = 300          # beside it
+    many_runs: int = 2_000
+    huge_runs: int = 50_000
+    huge_records: int = 500_000
+    jobs: int = 3_000
+    gone_job_runs: int = 1_000
+    rss_runs: int = 5              # runs of big_records, with rss_jobs past jobs
+    rss_jobs: int = 1_000
+    load_clients: int = 50
+    load_seconds: float = 20.0
 
 
-def _statuses(count: int, rng: random.Random) -> list[str]:
-    return rng.choices(["ok", "quality_failure", "execution_error"], weights=[90, 6, 4], k=count)
-
-
-def write_run(run_dir: Path, project: Path, count: int, templates, rng, planned: int | None = None) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with open(run_dir / "index.jsonl", "w") as out:
-        for n, status in enumerate(_statuses(count, rng)):
-            out.write(_row(templates[n % len(templates)], f"case-{n:05d}", status) + "\n")
-    meta = {"eval_file": str(project / "evals" / "greetings.yaml"), "targets": ["default"],
-            "experiment": "default", "planned_test_count": planned or count,
-            "timestamp": "2026-11-24T12:00:00.000Z"}
-    (run_dir / "benchmark.json").write_text(json.dumps({"metadata": meta}))
-
-
-def build_project(root: Path, *, big: bool, small_runs: int) -> Path:
-    rng = random.Random(7)
-    templates = _templates()
-    root.mkdir(parents=True)
-    shutil.copytree(FIXTURE / "evals", root / "evals")
-    (root / ".agentv").mkdir()
-    shutil.copy(FIXTURE / ".agentv" / "targets.yaml", root / ".agentv" / "targets.yaml")
-    runs = root / RUNS
-    if big:
-        write_run(runs / "big", root, BIG_RECORDS, templates, rng)
-    for n in range(small_runs):
-        write_run(runs / f"run-{n:04d}", root, 5, templates, rng, planned=6 if n % 3 == 0 else 5)
-    last = runs / ("big" if big else "run-0000")
-    (root / ".agentv" / "cache.json").write_text(json.dumps({"lastRunDir": str(last)}))
-    return root
+FULL = Sizes()
+SMOKE = Sizes(big_records=500, small_runs=20, many_runs=60, huge_runs=300, huge_records=3_000, jobs=40,
+              gone_job_runs=20, rss_runs=2, rss_jobs=20, load_clients=4, load_seconds=1.5)
 
 
 # --- servers -------------------------------------------------------------------
@@ -102,14 +74,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_port(port: int, timeout: float = 30.0) -> None:
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited early ({proc.returncode})")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
-            time.sleep(0.05)
+            time.sleep(0.02)
     raise RuntimeError(f"nothing listens on port {port}")
 
 
@@ -118,11 +92,21 @@ class Server:
         self.port = port
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True)
-        wait_port(port)
+        try:
+            wait_port(port, self.proc)
+        except BaseException:
+            self.close()
+            raise
+
+    def _status(self, field: str) -> int:
+        with open(f"/proc/{self.proc.pid}/status") as handle:
+            return int(re.search(field + r":\s+(\d+)", handle.read()).group(1))
 
     def rss_kb(self) -> int:
-        with open(f"/proc/{self.proc.pid}/status") as handle:
-            return int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1))
+        return self._status("VmRSS")
+
+    def peak_rss_kb(self) -> int:
+        return self._status("VmHWM")
 
     def close(self) -> None:
         try:
@@ -135,10 +119,16 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 def ours(project: Path, extra_env=None) -> Server:
     port = free_port()
-    env = {**os.environ, **(extra_env or {})}
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(extra_env or {})}
     return Server([sys.executable, "-m", "agentv_resume", "--project", str(project), "serve",
                    "--port", str(port)], port, env=env)
 
@@ -152,7 +142,7 @@ def agentvs(agentv: str, project: Path, home: Path) -> Server:
 
 def get(port: int, path: str, method: str = "GET", body: bytes | None = None, headers=None) -> tuple[float, float, int, bytes]:
     """(seconds to first byte, seconds to last byte, status, body) on a fresh connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     start = time.perf_counter()
     conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **(headers or {})})
     response = conn.getresponse()
@@ -163,17 +153,42 @@ def get(port: int, path: str, method: str = "GET", body: bytes | None = None, he
     return first, total, response.status, data
 
 
+def post_json(port: int, path: str, payload: dict) -> tuple[int, dict]:
+    _, _, status, data = get(port, path, "POST", json.dumps(payload).encode(),
+                             {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"})
+    return status, json.loads(data or b"{}")
+
+
 # --- measurements --------------------------------------------------------------
 
 class Report:
-    def __init__(self):
+    def __init__(self, judge: bool = True):
         self.rows: list[dict] = []
+        self.judge = judge
 
-    def add(self, name: str, value: float, unit: str, goal: str, ok: bool | None) -> None:
-        self.rows.append({"name": name, "value": value, "unit": unit, "goal": goal, "ok": ok})
-        mark = "" if ok is None else ("PASS" if ok else "MISS")
-        shown = f"{value:>10.3f}" if abs(value) < 1 else f"{value:>10.1f}"
-        print(f"  {name:<56} {shown} {unit:<4} {goal:<10} {mark}", flush=True)
+    def add(self, name: str, value: float, unit: str, goal: str = "", ok: bool | None = None,
+            agentv: float | None = None) -> None:
+        """One figure; ``ok``: whether it holds its goal (None: reported only);
+        ``agentv``: agentv serve's figure for the same answer."""
+        ok = ok if self.judge else None
+        self.rows.append({"name": name, "value": value, "unit": unit, "goal": goal, "ok": ok, "agentv": agentv})
+        mark = "" if ok is None else ("HELD" if ok else "MISSED")
+        if goal and not self.judge:
+            mark = "(smoke)"
+        theirs = "" if agentv is None else f"agentv {_fmt(agentv)} {unit}"
+        print(f"  {name:<60} {_fmt(value):>10} {unit:<3} {goal:<12} {mark:<7} {theirs}", flush=True)
+
+    def missed(self) -> list[str]:
+        return [row["name"] for row in self.rows if row["ok"] is False]
+
+
+def _k(count: int) -> str:
+    """20,000 → "20k"; small counts as they are."""
+    return f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else f"{count:,}"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}" if abs(value) < 1 else f"{value:,.1f}"
 
 
 def median_of(fn, repeats: int) -> float:
@@ -187,155 +202,27 @@ def _ok(answer, what: str) -> tuple[float, float, int, bytes]:
     return answer
 
 
-def _first_request(start_server, path: str, what: str) -> float:
+def _first_request(start_server, path: str, what: str, check=None) -> float:
     """Cold: the first request a freshly started server answers (nothing read yet), ms."""
-    server = start_server()
-    try:
-        return _ok(get(server.port, path), what)[1] * 1000
-    finally:
-        server.close()
+    with start_server() as server:
+        answer = _ok(get(server.port, path), what)
+    if check is not None:
+        check(json.loads(answer[3]))
+    return answer[1] * 1000
 
 
-def bench_http(report: Report, big_project: Path, many_project: Path, agentv: str | None, repeats: int, tmp: Path):
-    print("\nHTTP (each on a fresh connection; warm: median of interleaved repeats; cold: first request, ms)")
-    cold = {
-        "detail": _first_request(lambda: ours(big_project), "/api/runs/big", "our run detail"),
-        "list": _first_request(lambda: ours(many_project), "/api/runs", "our runs list"),
-        "list300": _first_request(lambda: ours(big_project), "/api/runs", "our runs list"),
-        "page_first": None,
-    }
-    server = ours(big_project)
-    try:
-        first, total, _, _ = _ok(get(server.port, "/runs/big"), "our run page")
-        cold["page_first"], cold["page_total"] = first * 1000, total * 1000
-    finally:
-        server.close()
-    if agentv:
-        cold["a_detail"] = _first_request(lambda: agentvs(agentv, big_project, tmp / "home-c1"), "/api/runs/big",
-                                          "agentv's run detail")
-        cold["a_list"] = _first_request(lambda: agentvs(agentv, many_project, tmp / "home-c2"), "/api/runs",
-                                        "agentv's runs list")
-    server = ours(big_project)
-    many = ours(many_project)
-    theirs = theirs_many = None
-    if agentv:
-        theirs = agentvs(agentv, big_project, tmp / "home1")
-        theirs_many = agentvs(agentv, many_project, tmp / "home2")
-    try:
-        # What is measured is the real answer: every run, every row.
-        assert len(json.loads(_ok(get(server.port, "/api/runs/big"), "detail")[3])["results"]) == BIG_RECORDS
-        assert len(json.loads(_ok(get(many.port, "/api/runs"), "list")[3])["runs"]) == MANY_RUNS
-        if theirs:
-            assert len(json.loads(_ok(get(theirs.port, "/api/runs/big"), "agentv")[3])["results"]) == BIG_RECORDS
-            assert len(json.loads(_ok(get(theirs_many.port, "/api/runs"), "agentv")[3])["runs"]) == MANY_RUNS
-        samples = {k: [] for k in ("detail", "list", "list300", "page_first", "page_total",
-                                   "a_detail", "a_list", "a_list300")}
-        for _ in range(repeats):
-            samples["detail"].append(_ok(get(server.port, "/api/runs/big"), "detail")[1])
-            samples["list"].append(_ok(get(many.port, "/api/runs"), "list")[1])
-            samples["list300"].append(_ok(get(server.port, "/api/runs"), "list")[1])
-            first, total, _, _ = _ok(get(server.port, "/runs/big"), "page")
-            samples["page_first"].append(first)
-            samples["page_total"].append(total)
-            if theirs:
-                samples["a_detail"].append(_ok(get(theirs.port, "/api/runs/big"), "agentv detail")[1])
-                samples["a_list"].append(_ok(get(theirs_many.port, "/api/runs"), "agentv list")[1])
-                samples["a_list300"].append(_ok(get(theirs.port, "/api/runs"), "agentv list")[1])
-        med = {k: statistics.median(v) * 1000 for k, v in samples.items() if v}
-        report.add("run-detail API, 20k records, warm", med["detail"], "ms", "", None)
-        report.add("run-detail API, 20k records, cold", cold["detail"], "ms", "", None)
-        report.add("runs list, 2,000 runs, warm", med["list"], "ms", "", None)
-        report.add("runs list, 2,000 runs, cold", cold["list"], "ms", "", None)
-        report.add("runs list, 301 runs (one of 20k records), warm", med["list300"], "ms", "", None)
-        report.add("runs list, 301 runs (one of 20k records), cold", cold["list300"], "ms", "", None)
-        report.add("run page 20k records: first byte", med["page_first"], "ms", "< 100 ms", med["page_first"] < 100)
-        report.add("run page 20k records: whole page", med["page_total"], "ms", "< 300 ms", med["page_total"] < 300)
-        report.add("run page 20k records: first byte, cold", cold["page_first"], "ms", "", None)
-        report.add("run page 20k records: whole page, cold", cold["page_total"], "ms", "", None)
-        if theirs:
-            report.add("agentv serve: run-detail API, 20k records", med["a_detail"], "ms", "", None)
-            report.add("agentv serve: run-detail API, cold", cold["a_detail"], "ms", "", None)
-            report.add("agentv serve: runs list, 2,000 runs", med["a_list"], "ms", "", None)
-            report.add("agentv serve: runs list, 2,000 runs, cold", cold["a_list"], "ms", "", None)
-            report.add("agentv serve: runs list, 301 runs", med["a_list300"], "ms", "", None)
-            for name, ours_key, theirs_key in (("run-detail API", "detail", "a_detail"),
-                                               ("runs list, 2,000 runs", "list", "a_list"),
-                                               ("runs list, 301 runs", "list300", "a_list300")):
-                ratio = med[theirs_key] / med[ours_key]
-                report.add(f"ratio agentv/ours: {name} (warm)", ratio, "x", ">= 10x", ratio >= 10)
-            for name, ours_key, theirs_key in (("run-detail API", "detail", "a_detail"),
-                                               ("runs list, 2,000 runs", "list", "a_list")):
-                report.add(f"ratio agentv/ours: {name} (both cold)", cold[theirs_key] / cold[ours_key], "x", "", None)
-    finally:
-        for s in (server, many, theirs, theirs_many):
-            if s:
-                s.close()
+def _runs_count(expected: int, what: str):
+    def check(data: dict) -> None:
+        if len(data["runs"]) != expected:
+            raise RuntimeError(f"{what} listed {len(data['runs'])} runs, not {expected}")
+    return check
 
 
-def bench_inspect(report: Report, big_project: Path, repeats: int) -> None:
-    print("\ninspect")
-    # The console script installed beside this interpreter (what a user runs).
-    exe = Path(sys.executable).parent / "studio-resume"
-    argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "agentv_resume"]
-
-    def once() -> float:
-        start = time.perf_counter()
-        subprocess.run([*argv, "--project", str(big_project), "inspect", "big", "--json"],
-                       stdout=subprocess.DEVNULL, check=True)
-        return time.perf_counter() - start
-
-    value = median_of(once, repeats) * 1000
-    report.add("inspect --json, 20k records, wall (interpreter incl.)", value, "ms", "< 600 ms", value < 600)
-
-
-def bench_poll(report: Report, tmp: Path, repeats: int) -> None:
-    """Cost of one job-status poll as the run grows from 1k to 20k records."""
-    print("\njob-status poll while the run grows")
-    from agentv_resume import jobs, launch
-    from agentv_resume.project import Project
-    from agentv_resume.runs import RunReader
-
-    root = tmp / "poll"
-    rng = random.Random(3)
-    templates = _templates()
-    build_project(root, big=False, small_runs=0)
-    run_dir = root / RUNS / "growing"
-    write_run(run_dir, root, 1, templates, rng, planned=2 * BIG_RECORDS)  # done never reaches planned
-    project, reader, store = Project(root), RunReader(root), jobs.JobStore(root)
-    body = {"suite_filter": "evals/greetings.yaml", "target": "default",
-            "output": str(run_dir.relative_to(root)), "resume": True}
-    prepared = launch.prepare(body, project, reader)
-    job, lock_fd = launch.start(prepared, project, reader, store, agentv="/bin/true")
-    os.close(lock_fd)
-    costs = {}
-    written = 1
-    with open(run_dir / "index.jsonl", "a") as out:
-        for size in (1_000, 5_000, 10_000, 20_000):
-            for n in range(written, size):
-                out.write(_row(templates[n % len(templates)], f"case-{n:05d}", "ok") + "\n")
-            out.flush()
-            written = size
-            done = store.status(job)["progress"]["done"]  # the poll that reads the new bytes
-            samples = []
-            for n in range(repeats):
-                out.write(_row(templates[0], f"extra-{size}-{n}", "ok") + "\n")
-                out.flush()
-                start = time.perf_counter()
-                progress = store.status(job)["progress"]
-                samples.append(time.perf_counter() - start)
-                # A fast poll that missed the row would be no poll at all.
-                if progress["done"] != done + 1:
-                    raise RuntimeError(f"the poll at {size} saw {progress['done']} cases done, not {done + 1}")
-                done += 1
-            costs[size] = statistics.median(samples) * 1000
-    for size, cost in costs.items():
-        report.add(f"status poll at {size:,} records (one new row)", cost, "ms", "", None)
-    from agentv_resume.indexfile import read_index
-
-    reread = median_of(lambda: _timed(lambda: read_index(run_dir / "index.jsonl")), 3) * 1000
-    report.add("for scale: reading that 20k index.jsonl whole", reread, "ms", "", None)
-    growth = costs[20_000] / costs[1_000]
-    report.add("poll cost 20k / 1k (flat = reads new bytes only)", growth, "x", "< 3x", growth < 3)
+def _forget_summaries(project: Path) -> None:
+    """Delete the saved run summaries (a cache: the next server rebuilds them)."""
+    state = project / ".agentv" / "studio-resume"
+    for path in state.glob("summaries*"):
+        path.unlink()
 
 
 def _timed(fn) -> float:
@@ -344,62 +231,445 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
+# --- sections --------------------------------------------------------------------
+
+def bench_http(report: Report, sizes: Sizes, tmp: Path, agentv: str | None, repeats: int) -> None:
+    """The runs list and run detail at 20k records / 300 and 2,000 runs, warm and cold."""
+    big = gen.make_project(tmp / "big")
+    gen.set_last(big, gen.make_big_run(big, sizes.big_records))
+    gen.make_runs(big, sizes.small_runs)
+    many = gen.make_project(tmp / "many")
+    gen.set_last(many, gen.make_runs(many, sizes.many_runs)[-1])
+    listed_big, listed_many = sizes.small_runs + 1, sizes.many_runs
+    print(f"\nHTTP: a {sizes.big_records:,}-record run beside {sizes.small_runs} small ones; "
+          f"{sizes.many_runs:,} small runs")
+    cold = {
+        "detail": _first_request(lambda: ours(big), "/api/runs/big", "our run detail"),
+        "list_first": _first_request(lambda: ours(many), "/api/runs", "our runs list",
+                                     _runs_count(listed_many, "our runs list")),
+        "list": _first_request(lambda: ours(many), "/api/runs", "our runs list", _runs_count(listed_many, "ours")),
+        "list300": _first_request(lambda: ours(big), "/api/runs", "our runs list", _runs_count(listed_big, "ours")),
+    }
+    with ours(big) as server:
+        first, total, _, _ = _ok(get(server.port, "/runs/big"), "our run page")
+        cold["page_first"], cold["page_total"] = first * 1000, total * 1000
+    if agentv:
+        cold["a_detail"] = _first_request(lambda: agentvs(agentv, big, tmp / "home-c1"), "/api/runs/big",
+                                          "agentv's run detail")
+        cold["a_list"] = _first_request(lambda: agentvs(agentv, many, tmp / "home-c2"), "/api/runs",
+                                        "agentv's runs list", _runs_count(listed_many, "agentv"))
+    servers = {"ours": ours(big), "many": ours(many)}
+    try:
+        if agentv:
+            servers["theirs"] = agentvs(agentv, big, tmp / "home1")
+            servers["theirs_many"] = agentvs(agentv, many, tmp / "home2")
+        # What is measured is the real answer: every run, every row.
+        for key, path, field, count in (("ours", "/api/runs/big", "results", sizes.big_records),
+                                        ("many", "/api/runs", "runs", listed_many),
+                                        ("theirs", "/api/runs/big", "results", sizes.big_records),
+                                        ("theirs_many", "/api/runs", "runs", listed_many)):
+            if key in servers:
+                got = len(json.loads(_ok(get(servers[key].port, path), key)[3])[field])
+                if got != count:
+                    raise RuntimeError(f"{key} {path}: {got} {field}, not {count}")
+        plan = {"detail": ("ours", "/api/runs/big"), "list": ("many", "/api/runs"), "list300": ("ours", "/api/runs"),
+                "a_detail": ("theirs", "/api/runs/big"), "a_list": ("theirs_many", "/api/runs"),
+                "a_list300": ("theirs", "/api/runs")}
+        samples = {key: [] for key in (*plan, "page_first", "page_total")}
+        for _ in range(repeats):
+            for key, (server, path) in plan.items():
+                if server in servers:
+                    samples[key].append(_ok(get(servers[server].port, path), key)[1])
+            first, total, _, _ = _ok(get(servers["ours"].port, "/runs/big"), "page")
+            samples["page_first"].append(first)
+            samples["page_total"].append(total)
+    finally:
+        for server in servers.values():
+            server.close()
+    med = {key: statistics.median(values) * 1000 for key, values in samples.items() if values}
+    a = med.get
+    n_big, n_many, n_small = _k(sizes.big_records), f"{sizes.many_runs:,}", f"{listed_big:,}"
+    report.add(f"run-detail API, {n_big} records, warm", med["detail"], "ms", "< agentv/10",
+               a("a_detail") is not None and med["detail"] * 10 <= a("a_detail"), a("a_detail"))
+    report.add(f"run-detail API, {n_big} records, cold", cold["detail"], "ms", agentv=cold.get("a_detail"))
+    report.add(f"runs list, {n_many} runs, warm", med["list"], "ms", "< 20 ms", med["list"] < 20, a("a_list"))
+    report.add(f"runs list, {n_many} runs, cold (no saved summaries yet)", cold["list_first"], "ms",
+               agentv=cold.get("a_list"))
+    report.add(f"runs list, {n_many} runs, cold", cold["list"], "ms", "< 150 ms", cold["list"] < 150,
+               cold.get("a_list"))
+    report.add(f"runs list, {n_small} runs (one of {n_big} records), warm", med["list300"], "ms", "< agentv/10",
+               a("a_list300") is not None and med["list300"] * 10 <= a("a_list300"), a("a_list300"))
+    report.add(f"runs list, {n_small} runs (one of {n_big} records), cold", cold["list300"], "ms")
+    report.add(f"run page {n_big} records: first byte", med["page_first"], "ms", "< 100 ms", med["page_first"] < 100)
+    report.add(f"run page {n_big} records: whole page", med["page_total"], "ms", "< 300 ms", med["page_total"] < 300)
+    report.add(f"run page {n_big} records: first byte, cold", cold["page_first"], "ms")
+    report.add(f"run page {n_big} records: whole page, cold", cold["page_total"], "ms")
+
+
+def _completion_ms(project: Path, repeats: int, expected: int) -> float:
+    """<TAB> after `studio-resume inspect ` in bash, interpreter start included (ms)."""
+    exe = Path(sys.executable).parent / "studio-resume"
+    argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "agentv_resume"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "_STUDIO_RESUME_COMPLETE": "bash_complete",
+           "COMP_WORDS": f"studio-resume --project {project} inspect ", "COMP_CWORD": "4"}
+
+    def once() -> float:
+        start = time.perf_counter()
+        out = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True).stdout
+        took = time.perf_counter() - start
+        offered = out.count(b"\n")
+        if offered != expected:
+            raise RuntimeError(f"completion offered {offered} values, not {expected}: {out[:200]!r}")
+        return took
+
+    return median_of(once, repeats) * 1000
+
+
+def _agentv_job(port: int, tmp: Path) -> str:
+    """A dry-run job in agentv serve (its output outside the project), finished: its id."""
+    status, answer = post_json(port, "/api/eval/run", {"suite_filter": "evals/greetings.yaml", "dry_run": True,
+                                                       "output": str(tmp / "agentv-job-run")})
+    if status not in (200, 201, 202) or "id" not in answer:
+        raise RuntimeError(f"agentv serve's launch answered {status}: {answer}")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        data = json.loads(_ok(get(port, f"/api/eval/status/{answer['id']}"), "agentv status")[3])
+        if data.get("status") not in ("starting", "running"):
+            return answer["id"]
+        time.sleep(0.2)
+    raise RuntimeError("agentv serve's dry-run job did not end within 120 s")
+
+
+def bench_many(report: Report, sizes: Sizes, tmp: Path, agentv: str | None, repeats: int) -> None:
+    """50,000 runs: the runs list cold and warm, a job's status poll, completion of run ids."""
+    n = f"{sizes.huge_runs:,}"
+    print(f"\n{n} runs (generating...)", flush=True)
+    project = gen.make_project(tmp / "huge-runs")
+    began = time.perf_counter()
+    runs = gen.make_runs(project, sizes.huge_runs)
+    gen.set_last(project, runs[-1])
+    job_id = gen.make_jobs(project, 1, [runs[0]])[0]
+    print(f"  (made in {time.perf_counter() - began:.1f} s)")
+    listed = _runs_count(sizes.huge_runs, "our runs list")
+    first = _first_request(lambda: ours(project), "/api/runs", "our runs list", listed)
+    cold = statistics.median(_first_request(lambda: ours(project), "/api/runs", "our runs list", listed)
+                             for _ in range(min(repeats, 3)))
+    theirs_cold = theirs_poll = None
+    if agentv:
+        theirs_cold = _first_request(lambda: agentvs(agentv, project, tmp / "home-huge-cold"), "/api/runs",
+                                     "agentv's runs list", listed)
+    with ours(project) as server:
+        _ok(get(server.port, "/api/runs"), "our runs list")
+        warm = median_of(lambda: _ok(get(server.port, "/api/runs"), "list")[1], repeats) * 1000
+        data = json.loads(_ok(get(server.port, f"/api/eval/status/{job_id}"), "status")[3])
+        if data["status"] != "finished":
+            raise RuntimeError(f"the past job is {data['status']}, not finished")
+        poll = median_of(lambda: _ok(get(server.port, f"/api/eval/status/{job_id}"), "status")[1], repeats * 3)
+    if agentv:
+        with agentvs(agentv, project, tmp / "home-huge") as theirs:
+            their_job = _agentv_job(theirs.port, tmp)
+            theirs_poll = median_of(lambda: _ok(get(theirs.port, f"/api/eval/status/{their_job}"), "agentv")[1],
+                                    repeats * 3) * 1000
+    report.add(f"runs list, {n} runs, cold (no saved summaries yet)", first, "ms")
+    report.add(f"runs list, {n} runs, cold", cold, "ms", "< 1,500 ms", cold < 1500, theirs_cold)
+    if theirs_cold:
+        report.add(f"ratio agentv/ours: runs list, {n} runs, both cold", theirs_cold / cold, "x", ">= 10x",
+                   theirs_cold / cold >= 10)
+    report.add(f"runs list, {n} runs, warm", warm, "ms")
+    report.add(f"job status poll, {n} runs", poll * 1000, "ms", "< 2 ms", poll * 1000 < 2, theirs_poll)
+    completion = _completion_ms(project, repeats, sizes.huge_runs + 1)
+    report.add(f"completion of run ids, {n} runs (interpreter incl.)", completion, "ms", "< 300 ms",
+               completion < 300)
+
+
+def bench_jobs(report: Report, sizes: Sizes, tmp: Path, repeats: int) -> None:
+    """Many past jobs: the jobs list, and the server's memory with big runs and jobs."""
+    print(f"\n{sizes.jobs:,} past jobs (jobs list)")
+    project = gen.make_project(tmp / "jobs")
+    runs = gen.make_runs(project, sizes.small_runs)
+    gen.make_jobs(project, sizes.jobs, runs)
+    gone = gen.make_project(tmp / "jobs-gone")
+    gone_runs = gen.make_runs(gone, sizes.gone_job_runs)
+    gen.make_jobs(gone, sizes.jobs, gone_runs, gone=True)
+    figures = {}
+    for key, root in (("list", project), ("gone", gone)):
+        with ours(root) as server:
+            cold = _ok(get(server.port, "/api/eval/runs"), "jobs list")
+            if not json.loads(cold[3])["jobs"]:
+                raise RuntimeError("the jobs list is empty")
+            figures[key + "_cold"] = cold[1] * 1000
+            figures[key] = median_of(lambda: _ok(get(server.port, "/api/eval/runs"), "jobs list")[1], repeats) * 1000
+    n = f"{sizes.jobs:,}"
+    report.add(f"jobs list, {n} past jobs, warm", figures["list"], "ms", "< 100 ms", figures["list"] < 100)
+    report.add(f"jobs list, {n} past jobs, cold", figures["list_cold"], "ms")
+    report.add(f"jobs list, {sizes.gone_job_runs:,} runs, {n} jobs whose run is gone", figures["gone"], "ms",
+               "< 1,000 ms", figures["gone"] < 1000)
+
+    # Memory (hardening issue): runs of 20k records, 1,000 past jobs, every job's status asked.
+    print(f"\nserver memory: {sizes.rss_runs} runs of {sizes.big_records:,} records, {sizes.rss_jobs:,} past jobs")
+    root = gen.make_project(tmp / "rss")
+    big_runs = [gen.make_big_run(root, sizes.big_records, name=f"big-{n}", seed=n) for n in range(sizes.rss_runs)]
+    job_ids = gen.make_jobs(root, sizes.rss_jobs, big_runs)
+    with ours(root) as server:
+        _ok(get(server.port, "/api/runs"), "runs list")
+        for run_dir in big_runs:
+            _ok(get(server.port, f"/api/runs/{run_dir.name}"), "run detail")
+        _ok(get(server.port, "/api/eval/runs"), "jobs list")
+        for job_id in job_ids[:100]:
+            _ok(get(server.port, f"/api/eval/status/{job_id}"), "job status")
+        rss = server.rss_kb() / 1024
+    report.add(f"server RSS: {sizes.rss_runs} runs x {_k(sizes.big_records)} records, "
+               f"{sizes.rss_jobs:,} jobs", rss, "MB", "< 150 MB", rss < 150)
+
+
+FLOOR = """
+import sys, orjson
+count, rest = 0, b""
+with open(sys.argv[1], "rb") as handle:
+    while chunk := handle.read(1 << 20):
+        lines = (rest + chunk).split(b"\\n")
+        rest = lines.pop()
+        for line in lines:
+            if line:
+                orjson.loads(line)
+                count += 1
+print(count)
+"""
+
+
+def _run_measured(argv, env=None) -> tuple[float, int, bytes]:
+    """(wall seconds, peak RSS in kB, stdout) of a command."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{argv[:4]} exited {proc.returncode}")
+        out.seek(0)
+        return took, usage.ru_maxrss, out.read()
+
+
+def bench_huge(report: Report, sizes: Sizes, tmp: Path, repeats: int) -> None:
+    """A 500k-record run: run detail cold and `inspect --json`, against the read+parse floor."""
+    n = _k(sizes.huge_records)
+    project = gen.make_project(tmp / "huge")
+    began = time.perf_counter()
+    run_dir = gen.make_big_run(project, sizes.huge_records)
+    gen.set_last(project, run_dir)
+    size_mb = (run_dir / "index.jsonl").stat().st_size / 1e6
+    print(f"\n{sizes.huge_records:,} records ({size_mb:,.0f} MB, made in {time.perf_counter() - began:.1f} s); "
+          "agentv serve is not run on it (4.42.4 cannot load such a run)")
+    index = str(run_dir / "index.jsonl")
+    floor = min(_run_measured([sys.executable, "-c", FLOOR, index])[0] for _ in range(min(repeats, 2))) * 1000
+
+    details = []
+    for _ in range(min(repeats, 2)):
+        with ours(project) as server:
+            answer = _ok(get(server.port, "/api/runs/big"), "run detail")
+            details.append((answer[1] * 1000, server.peak_rss_kb() / 1024))
+        if len(json.loads(answer[3])["results"]) != sizes.huge_records:
+            raise RuntimeError("the run detail is missing rows")
+        del answer
+    detail, detail_rss = min(details)
+
+    exe = Path(sys.executable).parent / "studio-resume"
+    argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "agentv_resume"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    inspects = []
+    for _ in range(min(repeats, 2)):
+        took, rss, out = _run_measured([*argv, "--project", str(project), "inspect", "big", "--json"], env)
+        if len(json.loads(out)["tests"]) != sizes.huge_records:
+            raise RuntimeError("inspect --json is missing tests")
+        inspects.append((took * 1000, rss / 1024))
+        del out
+    inspect, inspect_rss = min(inspects)
+    report.add(f"floor: streamed read + parse of {n} records (fresh interpreter)", floor, "ms")
+    report.add(f"run-detail API, {n} records, cold", detail, "ms", "< 1.3x floor", detail < 1.3 * floor)
+    report.add(f"  ... as a multiple of the floor", detail / floor, "x")
+    report.add(f"server peak RSS after that detail", detail_rss, "MB", "< 400 MB", detail_rss < 400)
+    report.add(f"inspect --json, {n} records, wall (interpreter incl.)", inspect, "ms", "< 1.3x floor",
+               inspect < 1.3 * floor)
+    report.add(f"  ... as a multiple of the floor", inspect / floor, "x")
+    report.add(f"inspect --json, {n} records, peak RSS", inspect_rss, "MB", "< 400 MB", inspect_rss < 400)
+
+
+def bench_load(report: Report, sizes: Sizes, tmp: Path) -> None:
+    """50 clients on 2,000 runs, a job running: status polls and the runs list, mixed."""
+    print(f"\nload: {sizes.load_clients} clients, {sizes.many_runs:,} runs, {sizes.load_seconds:.0f} s, "
+          "a job running (status polls and runs list mixed)")
+    project = gen.make_project(tmp / "load")
+    runs = gen.make_runs(project, sizes.many_runs)
+    gen.set_last(project, runs[-1])
+    stand_in = tmp / "agentv-load"
+    stand_in.write_text(load.STAND_IN.format(python=sys.executable, seconds=sizes.load_seconds + 120))
+    stand_in.chmod(0o755)
+    with ours(project, {"AGENTV_BIN": str(stand_in)}) as server:
+        _ok(get(server.port, "/api/runs"), "runs list")  # the page a user opened first
+        status, launched = post_json(server.port, "/api/eval/run", {
+            "suite_filter": "evals/greetings.yaml", "target": ["default"],
+            "output": str(runs[0].relative_to(project)), "resume": True})
+        if status != 202:
+            raise RuntimeError(f"launch answered {status}: {launched}")
+        job_id = launched["id"]
+        routes = [("status", f"/api/eval/status/{job_id}"), ("runs list", "/api/runs")]
+        deadline = time.monotonic() + sizes.load_seconds
+        clients = [load.Client(n, server.port, routes, keep_alive=n % 2 == 0, deadline=deadline,
+                               max_requests=100_000, timeout=60) for n in range(sizes.load_clients)]
+        start = time.monotonic()
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(sizes.load_seconds + 90)
+        elapsed = time.monotonic() - start
+        ended = load.stop_job(server.port, project, job_id)
+    errors = [error for client in clients for error in client.errors]
+    latencies = {name: [v for client in clients for v in client.latencies.get(name, [])] for name, _ in routes}
+    every = [v for values in latencies.values() for v in values]
+    p50 = load.percentile(every, .5) * 1000
+    report.add(f"{sizes.load_clients} clients, {sizes.many_runs:,} runs: p50", p50, "ms", "< 50 ms",
+               p50 < 50 and not errors)
+    report.add("  ... p99", load.percentile(every, .99) * 1000, "ms")
+    for name, values in latencies.items():
+        report.add(f"  ... {name}: p50 ({len(values):,} requests)", load.percentile(values, .5) * 1000, "ms")
+    report.add("  ... requests per second", len(every) / elapsed, "/s")
+    report.add("  ... errors or non-200 answers", len(errors), "", "none", not errors)
+    if errors:
+        print("    " + "\n    ".join(sorted(set(errors))[:5]))
+    if ended != "stopped":
+        print(f"    note: the job ended {ended}, not stopped")
+
+
+def bench_inspect(report: Report, sizes: Sizes, tmp: Path, repeats: int) -> None:
+    print("\ninspect")
+    project = gen.make_project(tmp / "inspect")
+    gen.set_last(project, gen.make_big_run(project, sizes.big_records))
+    exe = Path(sys.executable).parent / "studio-resume"
+    argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "agentv_resume"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def once() -> float:
+        start = time.perf_counter()
+        subprocess.run([*argv, "--project", str(project), "inspect", "big", "--json"],
+                       stdout=subprocess.DEVNULL, check=True, env=env)
+        return time.perf_counter() - start
+
+    value = median_of(once, repeats) * 1000
+    report.add(f"inspect --json, {_k(sizes.big_records)} records, wall (interpreter incl.)", value, "ms",
+               "< 600 ms", value < 600)
+
+
 # A shell stand-in: its start-up costs ~1 ms, so the launch figure is ours.
 STAND_IN = """#!/bin/sh
 date +%s.%N > "$STANDIN_MARK"
 if [ "${STANDIN_BYTES:-0}" -gt 0 ]; then
   yes 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' | head -c "$STANDIN_BYTES"
 fi
+if [ "${STANDIN_SLEEP:-0}" -gt 0 ]; then
+  exec sleep "$STANDIN_SLEEP"
+fi
 exit 0
 """
 
 
-def bench_job(report: Report, tmp: Path, repeats: int) -> None:
+def _stand_in(tmp: Path) -> Path:
+    path = tmp / "agentv-stand-in"
+    if not path.exists():
+        path.write_text(STAND_IN)
+        path.chmod(0o755)
+    return path
+
+
+def _launch_resume(port: int, output: str) -> str:
+    status, answer = post_json(port, "/api/eval/run", {"suite_filter": "evals/greetings.yaml", "target": "default",
+                                                       "output": output, "resume": True})
+    if status != 202:
+        raise RuntimeError(f"launch answered {status}: {answer}")
+    return answer["id"]
+
+
+def bench_poll(report: Report, sizes: Sizes, tmp: Path, repeats: int) -> None:
+    """Cost of one job-status poll (HTTP) as the job's run grows from 1k to 20k records."""
+    print("\njob-status poll while the run grows")
+    root = gen.make_project(tmp / "poll")
+    rows = gen.Rows()
+    run_dir = root / RUNS / "growing"
+    run_dir.mkdir(parents=True)
+    (run_dir / "index.jsonl").write_bytes(rows.line(0, "ok"))
+    (run_dir / "benchmark.json").write_text(json.dumps({"metadata": {
+        "eval_file": str(root / "evals" / "greetings.yaml"), "planned_test_count": 4 * sizes.big_records}}))
+    env = {"AGENTV_BIN": str(_stand_in(tmp)), "STANDIN_MARK": str(tmp / "poll-mark"), "STANDIN_SLEEP": "600"}
+    steps = sorted({max(2, sizes.big_records // 20), sizes.big_records // 4, sizes.big_records // 2,
+                    sizes.big_records})
+    costs = {}
+    with ours(root, env) as server:
+        job_id = _launch_resume(server.port, str(run_dir.relative_to(root)))
+        path = f"/api/eval/status/{job_id}"
+
+        def done() -> int:
+            return json.loads(_ok(get(server.port, path), "status")[3])["progress"]["done"]
+
+        written = 1
+        with open(run_dir / "index.jsonl", "ab") as out:
+            for size in steps:
+                out.write(b"".join(rows.line(n, "ok") for n in range(written, size)))
+                out.flush()
+                written = size
+                seen = done()  # the poll that reads the bulk of the new bytes
+                samples = []
+                for _ in range(repeats):
+                    out.write(rows.line(written, "ok"))
+                    out.flush()
+                    written += 1
+                    start = time.perf_counter()
+                    now = done()
+                    samples.append(time.perf_counter() - start)
+                    # A fast poll that missed the row would be no poll at all.
+                    if now != seen + 1:
+                        raise RuntimeError(f"the poll at {size} saw {now} cases done, not {seen + 1}")
+                    seen = now
+                costs[size] = statistics.median(samples) * 1000
+        post_json(server.port, f"/api/eval/run/{job_id}/stop", {})
+    for size, cost in costs.items():
+        report.add(f"status poll at {size:,} records (one new row)", cost, "ms")
+    growth = costs[steps[-1]] / costs[steps[0]]
+    report.add(f"poll cost {steps[-1]:,} / {steps[0]:,} records (flat = new bytes only)", growth, "x", "< 3x",
+               growth < 3)
+
+
+def bench_job(report: Report, sizes: Sizes, tmp: Path, repeats: int) -> None:
     print("\nlaunch latency and server memory during a long job")
-    root = tmp / "job"
-    build_project(root, big=False, small_runs=repeats + 1)
-    stand_in = tmp / "agentv-stand-in"
-    stand_in.write_text(STAND_IN)
-    stand_in.chmod(0o755)
+    root = gen.make_project(tmp / "job")
+    runs = gen.make_runs(root, repeats + 1)
     mark = tmp / "started"
-    env = {"AGENTV_BIN": str(stand_in), "STANDIN_MARK": str(mark)}
+    env = {"AGENTV_BIN": str(_stand_in(tmp)), "STANDIN_MARK": str(mark)}
 
     # Launch latency: POST sent → the stand-in's first statement ran.
-    server = ours(root, {**env, "STANDIN_BYTES": "0"})
-    try:
+    with ours(root, {**env, "STANDIN_BYTES": "0"}) as server:
         latencies = []
         for n in range(repeats):
             mark.unlink(missing_ok=True)
-            body = json.dumps({"suite_filter": "evals/greetings.yaml", "target": "default",
-                               "output": f".agentv/results/runs/default/run-{n:04d}", "resume": True}).encode()
             sent = time.time()
-            _, _, status, answer = get(server.port, "/api/eval/run", "POST", body, {"Content-Type": "application/json"})
-            if status != 202:
-                raise RuntimeError(f"launch answered {status}: {answer!r}")
+            _launch_resume(server.port, str(runs[n + 1].relative_to(root)))
             deadline = time.monotonic() + 10
-            while not mark.exists() and time.monotonic() < deadline:
-                time.sleep(0.002)
+            text = ""
             while time.monotonic() < deadline:
-                text = mark.read_text()
+                text = mark.read_text() if mark.exists() else ""
                 if text:
                     break
                 time.sleep(0.002)
-            latencies.append((float(mark.read_text()) - sent) * 1000)
+            latencies.append((float(text) - sent) * 1000)
         value = statistics.median(latencies)
         report.add("launch: request sent → agentv started", value, "ms", "< 50 ms", value < 50)
-    finally:
-        server.close()
 
     # Memory: a job printing 200 MB while a client polls status and log.
-    server = ours(root, {**env, "STANDIN_BYTES": str(200 * 1024 * 1024)})
-    try:
+    printed = 200 * 1024 * 1024 if sizes is FULL else 5 * 1024 * 1024
+    with ours(root, {**env, "STANDIN_BYTES": str(printed)}) as server:
         get(server.port, "/api/runs")
-        get(server.port, "/api/runs/run-0000")
+        get(server.port, f"/api/runs/{runs[0].name}")
         before = server.rss_kb()
-        body = json.dumps({"suite_filter": "evals/greetings.yaml", "target": "default",
-                           "output": ".agentv/results/runs/default/run-0000", "resume": True}).encode()
-        _, _, status, answer = get(server.port, "/api/eval/run", "POST", body, {"Content-Type": "application/json"})
-        job_id = json.loads(answer)["id"]
+        job_id = _launch_resume(server.port, str(runs[0].relative_to(root)))
         peak = before
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
@@ -408,42 +678,58 @@ def bench_job(report: Report, tmp: Path, repeats: int) -> None:
             if json.loads(data)["status"] not in ("starting", "running"):
                 break
             time.sleep(0.2)
-        log = root / ".agentv" / "studio-resume" / "jobs" / job_id / "output.log"
-        size_mb = log.stat().st_size / 1024 / 1024
         growth = (peak - before) / 1024
-        report.add(f"server RSS growth while a job printed {size_mb:.0f} MB", growth, "MB", "< 30 MB", growth < 30)
-    finally:
-        server.close()
+        report.add(f"server RSS growth while a job printed {printed / 2**20:.0f} MB", growth, "MB", "< 30 MB",
+                   growth < 30)
 
 
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=None, help="warm repeats (default 7; 2 with --smoke)")
     parser.add_argument("--agentv", default=os.environ.get("AGENTV_BIN") or shutil.which("agentv")
                         or (str(LOCAL_AGENTV) if LOCAL_AGENTV.exists() else None),
                         help="agentv to compare with (default: $AGENTV_BIN, agentv on PATH, scripts/setup's)")
-    parser.add_argument("--skip-agentv", action="store_true", help="do not run `agentv serve` for ratios")
+    parser.add_argument("--skip-agentv", action="store_true", help="do not run `agentv serve` beside ours")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny data, every answer checked, no goal judged, no agentv (CI)")
+    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only this section (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    args = parser.parse_args()
-    agentv = None if args.skip_agentv else args.agentv
-    report = Report()
+    args = parser.parse_args(argv)
+    sizes = SMOKE if args.smoke else FULL
+    repeats = args.repeats or (2 if args.smoke else 7)
+    agentv = None if args.skip_agentv or args.smoke else args.agentv
+    sections = args.only or SECTIONS
+    report = Report(judge=not args.smoke)
     tmp = Path(tempfile.mkdtemp(prefix="studio-resume-bench-"))
+    print(f"studio-resume bench{' (smoke)' if args.smoke else ''} in {tmp}; {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; agentv serve: {agentv or 'not run'}", flush=True)
+    began = time.perf_counter()
     try:
-        print(f"building projects in {tmp} ...", flush=True)
-        big = build_project(tmp / "big", big=True, small_runs=SMALL_RUNS)
-        many = build_project(tmp / "many", big=False, small_runs=MANY_RUNS)
-        size = (big / RUNS / "big" / "index.jsonl").stat().st_size / 1024 / 1024
-        print(f"20k-record index.jsonl: {size:.1f} MB; agentv serve: {agentv or 'not run'}")
-        bench_http(report, big, many, agentv, args.repeats, tmp)
-        bench_inspect(report, big, args.repeats)
-        bench_poll(report, tmp, args.repeats)
-        bench_job(report, tmp, max(3, args.repeats))
+        for section in sections:
+            if section == "http":
+                bench_http(report, sizes, tmp, agentv, repeats)
+            elif section == "many":
+                bench_many(report, sizes, tmp, agentv, repeats)
+            elif section == "jobs":
+                bench_jobs(report, sizes, tmp, repeats)
+            elif section == "huge":
+                bench_huge(report, sizes, tmp, repeats)
+            elif section == "load":
+                bench_load(report, sizes, tmp)
+            elif section == "inspect":
+                bench_inspect(report, sizes, tmp, repeats)
+            elif section == "poll":
+                bench_poll(report, sizes, tmp, repeats)
+            elif section == "job":
+                bench_job(report, sizes, tmp, max(3, repeats))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(report.rows, indent=1))
-    missed = [row["name"] for row in report.rows if row["ok"] is False]
-    print(f"\n{len(report.rows)} figures; goals missed: {len(missed)}")
+    missed = report.missed()
+    held = sum(1 for row in report.rows if row["ok"] is True)
+    print(f"\n{len(report.rows)} figures in {time.perf_counter() - began:.0f} s; goals held: {held}, "
+          f"missed: {len(missed)}; load average now {os.getloadavg()[0]:.1f}")
     for name in missed:
         print(f"  MISSED: {name}")
     return 1 if missed else 0
