@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentv_resume.regularfile import read_regular
-from agentv_resume.runs import INDEX_NAME
+from agentv_resume.files import read_regular
+from agentv_resume.runs.run import INDEX_NAME
 
 AGENTV_DIR = ".agentv"
 RESULTS_DIR = "results"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from agentv_resume.actions import MODES, action_command
-from agentv_resume.project import Project, RunRef
-from agentv_resume.runs import RunView
+from agentv_resume.runs.project import Project, RunRef
+from agentv_resume.runs.run import RunView
 
 
 def run_summary(ref: RunRef, view: RunView, project: Project, active_job: str | None) -> dict:
@@ -27,7 +26,7 @@ def run_summary(ref: RunRef, view: RunView, project: Project, active_job: str | 
 
 
 def run_detail(ref: RunRef, view: RunView, project: Project, active_job: str | None,
-               *, with_results: bool = True) -> dict:
+               commands: dict[str, str | None], *, with_results: bool = True) -> dict:
     will_run = view.will_run
     detail = run_summary(ref, view, project, active_job)
     detail.update(
@@ -39,14 +38,14 @@ def run_detail(ref: RunRef, view: RunView, project: Project, active_job: str | N
         blocked=view.blocked,
         skipped_lines=view.skipped_lines,
         rejected_rows=view.rejected_rows,
-        commands={mode: action_command(view, project, mode) for mode in MODES},
+        commands=commands,
     )
     if with_results:
         detail["results"] = [record.slim() for record in view.records]
     return detail
 
 
-def inspect_json(ref: RunRef, view: RunView, project: Project) -> dict:
+def inspect_json(ref: RunRef, view: RunView, project: Project, commands: dict[str, str | None]) -> dict:
     """The object `studio-resume inspect --json` prints (contract's CLI section)."""
     will_run = view.will_run
     return {
@@ -64,7 +63,7 @@ def inspect_json(ref: RunRef, view: RunView, project: Project) -> dict:
         "resumable": will_run["resume"] > 0,
         "rerunnable": will_run["rerun_failed"] > 0,
         "will_run": will_run,
-        "commands": {mode: action_command(view, project, mode) for mode in MODES},
+        "commands": commands,
         "warnings": view.warnings,
         "tests": [
             {

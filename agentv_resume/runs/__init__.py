@@ -1,0 +1,1 @@
+"""The read side: a project, its runs and their index files.  Starts no process."""
