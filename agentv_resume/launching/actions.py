@@ -6,10 +6,10 @@ the command `inspect` prints is the one the button launches.
 
 from __future__ import annotations
 
-from agentv_resume.cliargs import build_args, command_string
-from agentv_resume.project import Project
-from agentv_resume.request import parse_request
-from agentv_resume.runs import RunView
+from agentv_resume.launching.argv import build_args, command_string
+from agentv_resume.launching.request import parse_request
+from agentv_resume.runs.project import Project
+from agentv_resume.runs.run import RunView
 
 MODES = ("resume", "rerun_failed")
 LABELS = {"resume": "Resume run", "rerun_failed": "Rerun failed cases"}
@@ -41,6 +41,11 @@ def action_command(view: RunView, project: Project, mode: str) -> str | None:
     except Exception:  # a run whose own values agentv could not take (e.g. "-x" target)
         return None
     return command_string(build_args(request, request.output))
+
+
+def action_commands(view: RunView, project: Project) -> dict[str, str | None]:
+    """mode → the command its button (or `launch`) would run; what run reports show."""
+    return {mode: action_command(view, project, mode) for mode in MODES}
 
 
 def plural(count: int, word: str = "case") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from agentv_resume.request import LaunchRequest
+from agentv_resume.launching.request import LaunchRequest
 
 
 def _number(value) -> str:

@@ -1,6 +1,6 @@
 """The one launch path shared by `studio-resume launch` and `POST /api/eval/run`.
 
-prepare(): rules 2–8 (request.py) and the argv (cliargs.py).
+prepare(): rules 2–8 (request.py, resolve.py) and the argv (argv.py).
 start():   rule 9 (the run lock → 409), rule 10 (agentv → 503), then the job.
 """
 
@@ -10,11 +10,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentv_resume import jobs, process
-from agentv_resume.cliargs import build_args, command_string
-from agentv_resume.project import Project
-from agentv_resume.request import LaunchError, ResolvedLaunch, parse_request, resolve_request
-from agentv_resume.runs import INDEX_NAME, RunReader
+from agentv_resume.jobs import process
+from agentv_resume.jobs.lock import LOCK_NAME, RunBusy, acquire_lock, lock_holder, name_holder
+from agentv_resume.jobs.record import PID_NAME, now_iso
+from agentv_resume.jobs.runner import ensure_trailing_newline
+from agentv_resume.jobs.store import Job, JobStore, new_job_id
+from agentv_resume.launching.argv import build_args, command_string
+from agentv_resume.launching.request import LaunchError, parse_request
+from agentv_resume.launching.resolve import ResolvedLaunch, resolve_request
+from agentv_resume.runs.project import Project
+from agentv_resume.runs.reader import RunReader
+from agentv_resume.runs.run import INDEX_NAME
 
 
 @dataclass
@@ -53,12 +59,12 @@ def _progress_base(prepared: Prepared, reader: RunReader) -> dict:
     }
 
 
-def start(prepared: Prepared, project: Project, reader: RunReader, store: jobs.JobStore,
+def start(prepared: Prepared, project: Project, reader: RunReader, store: JobStore,
           *, agentv: str | None = None, source: str = "server"):
     """Take the lock, find agentv, record the job.  Returns (job, lock_fd).
 
     The caller either hands the lock to a supervisor (``detach``) or runs the
-    job in the foreground (``jobs.run_job``).  Nothing is created on disk
+    job in the foreground (``jobs.runner.run_job``).  Nothing is created on disk
     before both checks passed: a 503 leaves no run directory behind.
     """
     run_dir = prepared.run_dir
@@ -69,20 +75,20 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: jobs.J
     else:
         missing = None
     if missing is not None:
-        holder = jobs.lock_holder(run_dir)  # rule 9 answers before rule 10
+        holder = lock_holder(run_dir)  # rule 9 answers before rule 10
         if holder:
             raise _busy(holder)
         raise LaunchError(503, str(missing))
     created = not run_dir.exists()
-    job_id = jobs.new_job_id()
+    job_id = new_job_id()
     try:
-        lock_fd = jobs.acquire_lock(run_dir, job_id)
-    except jobs.RunBusy as busy:
+        lock_fd = acquire_lock(run_dir, job_id)
+    except RunBusy as busy:
         raise _busy(busy.job_id) from None
     except OSError as exc:
         raise LaunchError(400, f"cannot lock the run directory {run_dir}: {exc.strerror or exc}") from None
     try:
-        jobs.ensure_trailing_newline(run_dir / INDEX_NAME)
+        ensure_trailing_newline(run_dir / INDEX_NAME)
         progress_base = _progress_base(prepared, reader)
         for attempt in range(5):
             try:
@@ -99,8 +105,8 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: jobs.J
             except FileExistsError:
                 if attempt == 4:
                     raise
-                job_id = jobs.new_job_id()
-                jobs.name_holder(run_dir, lock_fd, job_id)
+                job_id = new_job_id()
+                name_holder(run_dir, lock_fd, job_id)
     except OSError as exc:
         _release(lock_fd, run_dir, created)
         raise LaunchError(503, f"cannot record the job under {store.jobs_dir}: {exc.strerror or exc}") from None
@@ -111,21 +117,21 @@ def _busy(holder: str | None) -> LaunchError:
     return LaunchError(409, f"a job is already active on this run: {holder}", job_id=holder)
 
 
-def detach(job: jobs.Job, lock_fd: int) -> None:
+def detach(job: Job, lock_fd: int) -> None:
     """Hand the job (and the lock) to a supervisor process that outlives this one."""
     try:
         try:
             pid = process.start_supervisor(job.dir, lock_fd)
         except OSError as exc:
             # No supervisor exists: this is the only writer of the record.
-            job.record.update(status="failed", finished_at=jobs.now_iso(), exit_code=None,
+            job.record.update(status="failed", finished_at=now_iso(), exit_code=None,
                               log_error=f"could not start the job supervisor: {exc.strerror or exc}")
             job.save()
             return
         try:
             # For status checks until the supervisor records itself; never job.json,
             # which the supervisor owns from now on.
-            (job.dir / jobs.PID_NAME).write_text(f"{pid} {process.start_time(pid) or ''}\n")
+            (job.dir / PID_NAME).write_text(f"{pid} {process.start_time(pid) or ''}\n")
         except OSError:
             pass  # the lock still tells that the job lives
     finally:
@@ -137,7 +143,7 @@ def _release(lock_fd: int, run_dir: Path, created: bool) -> None:
     try:
         if created:
             try:
-                (run_dir / jobs.LOCK_NAME).unlink()
+                (run_dir / LOCK_NAME).unlink()
                 run_dir.rmdir()
             except OSError:
                 pass
