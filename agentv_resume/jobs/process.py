@@ -27,6 +27,8 @@ SIGTERM = _signal.SIGTERM
 SIGKILL = _signal.SIGKILL
 
 SUPERVISOR_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "supervisor.py")
+# agentv_resume/jobs/supervisor.py → the directory holding agentv_resume/
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(SUPERVISOR_FILE)))
 
 INSTALL_HINT = (
     "the agentv CLI was not found: install it (`npm install -g agentv@4.42.4`) "
@@ -171,21 +173,20 @@ def _popen(argv: list[str], cwd: str, keep_fd: int | None, output_fd: int | None
 # --- the supervisor ------------------------------------------------------------
 
 _BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
-              "from agentv_resume.supervisor import main; sys.exit(main(sys.argv[2:]))")
+              "from agentv_resume.jobs.supervisor import main; sys.exit(main(sys.argv[2:]))")
 
 
 def supervisor_argv(job_dir, lock_fd: int) -> list[str]:
     """``python -I -S -c <import and run the supervisor> PACKAGE_PARENT JOB_DIR LOCK_FD``.
 
-    The same program as ``python -m agentv_resume.supervisor JOB_DIR LOCK_FD``,
+    The same program as ``python -m agentv_resume.jobs.supervisor JOB_DIR LOCK_FD``,
     started faster: isolated (no PYTHON* variables, no user site), without
     ``site`` (site-packages and an editable install's import hook cost
     ~13 ms; the supervisor needs only the standard library and this package,
     whose parent directory is passed), and imported rather than run as a
     script, so its cached bytecode is used instead of compiling it each time.
     """
-    package_parent = os.path.dirname(os.path.dirname(SUPERVISOR_FILE))
-    return [sys.executable, "-I", "-S", "-c", _BOOTSTRAP, package_parent, os.fspath(job_dir), str(lock_fd)]
+    return [sys.executable, "-I", "-S", "-c", _BOOTSTRAP, PACKAGE_PARENT, os.fspath(job_dir), str(lock_fd)]
 
 
 def start_supervisor(job_dir, lock_fd: int) -> int:

@@ -1,8 +1,8 @@
-"""Run one job to its end: ``python -m agentv_resume.supervisor JOB_DIR LOCK_FD``.
+"""Run one job to its end: the loop shared by the supervisor and the CLI.
 
-The server starts this detached (own session, see ``process.start_supervisor``)
-so the job, its log and its exit code survive a server restart; the CLI runs
-the same loop (``run``) in the foreground through ``jobs.run_job``.
+The server starts ``jobs.supervisor`` detached (own session, see
+``process.start_supervisor``) so the job, its log and its exit code survive a
+server restart; the CLI runs the same loop (``run_job``) in the foreground.
 
 What the runner does, in order:
 
@@ -24,7 +24,8 @@ never stops the job: the first log error is recorded as ``log_error``.
 
 This module is on the launch latency path (see ``process.supervisor_argv``
 for how the server starts it): it imports nothing but ``os``, ``sys`` and
-``time`` before agentv is started: the spawn arguments come from ``spawn.args`` (NUL
+``time`` (and this package's stdlib-only ``jobs.process``, ``jobs.record``,
+``jobs.states``) before agentv is started: the spawn arguments come from ``spawn.args`` (NUL
 separated, no JSON parser needed), ``json`` and ``signal`` are imported once
 agentv runs.
 """
@@ -32,17 +33,10 @@ agentv runs.
 from __future__ import annotations
 
 import os
-import sys
 import time
 
-from agentv_resume import process
-
-RECORD_NAME = "job.json"
-SPAWN_NAME = "spawn.args"
-LOG_NAME = "output.log"
-STOP_NAME = "stop"
-CONSOLE_NAME = "console.log"
-TERMINAL = ("finished", "failed", "stopped", "lost")
+from agentv_resume.jobs import process
+from agentv_resume.jobs.record import CONSOLE_NAME, LOG_NAME, RECORD_NAME, STOP_NAME, load_record, now_iso, write_json_atomic
 
 DEFAULT_STOP_GRACE_SECONDS = 5.0
 POLL_SECONDS = 0.05        # how often the loop looks at agentv, the stop file and the log
@@ -52,47 +46,6 @@ DRAIN_SECONDS = 1.0        # pipe mode: read on after agentv exited (children ma
 INTERRUPT_SIGTERM_SECONDS = 2.0
 EXIT_STOPPED_BEFORE_START = 130
 CHUNK = 64 * 1024
-
-
-# --- records -------------------------------------------------------------------
-
-def now_iso() -> str:
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
-
-
-def write_json_atomic(path, data: dict, *, durable: bool = True) -> None:
-    """Replace ``path`` with ``data`` in one step (readers see the old or the new record)."""
-    import json
-
-    path = os.fspath(path)
-    directory, name = os.path.split(path)
-    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1)
-            handle.write("\n")
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def load_record(path) -> dict | None:
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("id"), str) else None
 
 
 def signal_name(signum: int) -> str:
@@ -236,26 +189,6 @@ def _last_byte(path: str, size: int) -> bytes:
 
 
 # --- the runner ------------------------------------------------------------------
-
-def write_spawn_args(job_dir, project_root, run_dir, argv: list[str]) -> None:
-    """What the supervisor needs before agentv starts, readable without ``json``."""
-    fields = [os.fspath(project_root), os.fspath(run_dir), *argv]
-    if any("\0" in field for field in fields):
-        raise ValueError("a NUL byte in a path or argument")
-    with open(os.path.join(os.fspath(job_dir), SPAWN_NAME), "w", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write("\0".join(fields))
-
-
-def read_spawn_args(job_dir) -> tuple[str, str, list[str]] | None:
-    try:
-        with open(os.path.join(os.fspath(job_dir), SPAWN_NAME), encoding="utf-8", errors="surrogateescape") as handle:
-            fields = handle.read().split("\0")
-    except OSError:
-        return None
-    if len(fields) < 3 or not all(fields[:3]):
-        return None
-    return fields[0], fields[1], fields[2:]
-
 
 class Runner:
     """One job from "about to start agentv" to its final record.
@@ -473,40 +406,25 @@ def run(job_dir, record: dict, lock_fd: int | None, echo=None, on_tick=None) -> 
     return runner.run()
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2 or not argv[1].isdigit():
-        sys.stderr.write("usage: python -m agentv_resume.supervisor JOB_DIR LOCK_FD\n")
-        return 2
-    job_dir, lock_fd = os.path.abspath(argv[0]), int(argv[1])
-    spawn = read_spawn_args(job_dir)
-    if spawn is None:
-        sys.stderr.write(f"supervisor: no readable {SPAWN_NAME} in {job_dir}\n")
-        return 2
-    cwd, run_dir, agentv_argv = spawn
+def run_job(job, lock_fd: int, echo=None, on_tick=None) -> int:
+    """Run agentv for ``job`` (a ``store.Job``) to its end; return its exit code (128+N for signal N).
+
+    ``echo`` gets each chunk of output (the CLI prints it); ``on_tick`` is
+    called about once a second while agentv runs (the CLI's progress line).
+    ``job.record`` is updated in place; ``lock_fd`` is closed at the end.
+    """
+    return run(job.dir, job.record, lock_fd, echo=echo, on_tick=on_tick)
+
+
+def ensure_trailing_newline(index_path) -> None:
+    """agentv appends; a truncated last line must not swallow its first new row."""
     try:
-        os.chdir(cwd)  # so agentv can be started with posix_spawn (see process.py)
+        with open(index_path, "rb+") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            handle.seek(size - 1)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
     except OSError:
-        pass  # start_agentv falls back to Popen(cwd=...), which reports the error
-    stop_path = os.path.join(job_dir, STOP_NAME)
-
-    def stop(signum, _frame):
-        # A stray SIGTERM/SIGINT to the supervisor is a Stop, not a desertion.
-        try:
-            with open(stop_path, "a", encoding="utf-8") as handle:
-                handle.write(f"{now_iso()} signal {signum} to the supervisor\n")
-        except OSError:
-            pass
-
-    def install_handlers():  # once agentv runs: ``signal`` imports enum, ~5 ms
-        import signal
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-
-    runner = Runner(job_dir, argv=agentv_argv, cwd=cwd, run_dir=run_dir, lock_fd=lock_fd,
-                    on_started=install_handlers)
-    return runner.run()
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+        pass

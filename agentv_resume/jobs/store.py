@@ -5,10 +5,10 @@ A job lives on disk under ``.agentv/studio-resume/jobs/<id>/``:
 agentv printed: agentv's stdout and stderr are appended to it directly),
 ``stop`` (present once Stop was asked for) and, for server jobs,
 ``supervisor.pid``.  The server hands each job to a detached supervisor
-process (``agentv_resume.supervisor``) that runs agentv, copies its output
+process (``agentv_resume.jobs.supervisor``) that runs agentv, copies its output
 to the run's ``console.log``, carries out Stop and writes the exit code, so a
 job survives the server being killed.  The CLI runs the same loop in the
-foreground (``run_job``).
+foreground (``runner.run_job``).
 
 Who writes job.json: the launcher creates it (``starting``); from then on
 only the runner (supervisor or CLI) writes it — the server only ever asks,
@@ -30,48 +30,29 @@ fail.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
-import json
 import os
 import re
+import signal
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import signal
+from agentv_resume.jobs import process, runner
+from agentv_resume.jobs.lock import lock_holder
+from agentv_resume.jobs.record import (
+    JOBS_DIR, LOG_NAME, PID_NAME, RECORD_NAME, STATE_DIR, STOP_NAME, load_record, now_iso, write_json_atomic,
+    write_spawn_args,
+)
+from agentv_resume.jobs.states import ACTIVE, TERMINAL
+from agentv_resume.runs.run import read_benchmark
+from agentv_resume.runs.scanner import IndexScanner
 
-from agentv_resume import process, supervisor
-from agentv_resume.indexfile import IndexScanner
-from agentv_resume.supervisor import LOG_NAME, RECORD_NAME, STOP_NAME, TERMINAL, load_record, now_iso, write_json_atomic
-
-__all__ = [
-    "Job", "JobStore", "RunBusy", "acquire_lock", "lock_holder", "ensure_trailing_newline",
-    "run_job", "now_iso", "new_job_id", "write_json_atomic", "TERMINAL",
-]
-
-STATE_DIR = "studio-resume"
-JOBS_DIR = "jobs"
-LOCK_NAME = ".studio-resume.lock"
-PID_NAME = "supervisor.pid"
-ACTIVE = ("starting", "running")
 # Stop: SIGTERM, then SIGKILL this much later (recorded per job; the runner's default too)
-STOP_GRACE_SECONDS = supervisor.DEFAULT_STOP_GRACE_SECONDS
-GUARD_WAIT_SECONDS = 2.0
+STOP_GRACE_SECONDS = runner.DEFAULT_STOP_GRACE_SECONDS
 LOG_TAIL_BYTES = 16 * 1024
 LOG_SINCE_BYTES = 256 * 1024
 JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-_HOLDER_BYTES = 4096
-
-
-class RunBusy(Exception):
-    def __init__(self, job_id: str | None, run_dir: Path):
-        self.job_id = job_id
-        self.run_dir = run_dir
-        who = f"job {job_id}" if job_id else "another process"
-        super().__init__(f"{who} is already running on {run_dir}")
 
 
 def new_job_id() -> str:
@@ -80,98 +61,6 @@ def new_job_id() -> str:
 
 def valid_job_id(job_id) -> bool:
     return isinstance(job_id, str) and JOB_ID_RE.fullmatch(job_id) is not None
-
-
-# --- the run lock -----------------------------------------------------------
-
-@contextlib.contextmanager
-def _guard(run_dir: Path, shared: bool):
-    """Serialise "take the lock and name the holder" against readers of the name."""
-    try:
-        fd = os.open(run_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        yield
-        return
-    try:
-        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
-        deadline = time.monotonic() + GUARD_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(fd, mode)
-                break
-            except OSError:
-                # Held for microseconds by a live process; after the wait
-                # (a stopped process?) go on unguarded rather than hang.
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.0005)
-        yield
-    finally:
-        os.close(fd)
-
-
-def lock_holder(run_dir: Path) -> str | None:
-    """The job id recorded in a *held* lock ("unknown" if it names none), else None."""
-    run_dir = Path(run_dir)
-    try:
-        fd = os.open(run_dir / LOCK_NAME, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        with _guard(run_dir, shared=True):
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except OSError:
-                return _read_holder(fd) or "unknown"
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
-    finally:
-        os.close(fd)
-
-
-def _read_holder(fd: int) -> str | None:
-    try:
-        data = json.loads(os.pread(fd, _HOLDER_BYTES, 0) or b"{}")
-    except (OSError, ValueError):
-        return None
-    job_id = data.get("job_id") if isinstance(data, dict) else None
-    return job_id if isinstance(job_id, str) else None
-
-
-def acquire_lock(run_dir: Path, job_id: str) -> int:
-    """Take the run's lock for ``job_id``.  Raises RunBusy (naming the holder).
-
-    The fd is close-on-exec: it reaches the supervisor and agentv only
-    through ``pass_fds``, never another child by accident.
-    """
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with _guard(run_dir, shared=False):
-        fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = _read_holder(fd)
-            os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise RunBusy(holder or "unknown", run_dir) from None
-            raise
-        _write_holder(fd, job_id)
-    return fd
-
-
-def name_holder(run_dir: Path, lock_fd: int, job_id: str) -> None:
-    """Re-name the job holding ``lock_fd`` (the launcher had to pick another id)."""
-    with _guard(Path(run_dir), shared=False):
-        _write_holder(lock_fd, job_id)
-
-
-def _write_holder(fd: int, job_id: str) -> None:
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"job_id": job_id, "pid": os.getpid()}).encode() + b"\n", 0)
-    except OSError:
-        pass  # the lock holds all the same; a 409 would just not name the job
 
 
 # --- records ------------------------------------------------------------------
@@ -386,7 +275,7 @@ class JobStore:
             "stop_grace_seconds": STOP_GRACE_SECONDS,
             **progress_base,
         })
-        supervisor.write_spawn_args(job_dir, self.project_root, run_dir, argv)
+        write_spawn_args(job_dir, self.project_root, run_dir, argv)
         # Not fsync'ed: this is on the launch latency path, and the runner's
         # records (which are) replace it within milliseconds.
         write_json_atomic(job.record_path, job.record, durable=False)
@@ -508,15 +397,15 @@ class JobStore:
 def _stop_orphan(job: Job) -> None:
     """SIGTERM → grace → SIGKILL to agentv's group, then record the end (no runner is left to)."""
     pgid = job.record.get("agentv_pid")
-    grace = supervisor._seconds(job.record.get("stop_grace_seconds"), STOP_GRACE_SECONDS)
-    plan = ((signal.SIGTERM, grace), (signal.SIGKILL, supervisor.KILL_WAIT_SECONDS))
+    grace = runner._seconds(job.record.get("stop_grace_seconds"), STOP_GRACE_SECONDS)
+    plan = ((signal.SIGTERM, grace), (signal.SIGKILL, runner.KILL_WAIT_SECONDS))
     for signum, wait in plan:
         if not process.group_alive(pgid):
             break
         process.signal_group(pgid, signum)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline and process.group_alive(pgid):
-            time.sleep(supervisor.POLL_SECONDS)
+            time.sleep(runner.POLL_SECONDS)
     if job.reload().get("status") in TERMINAL or job.runner_alive():
         return
     job.record.update(finished_at=now_iso(), stopped_by="server (the runner was gone)")
@@ -524,32 +413,4 @@ def _stop_orphan(job: Job) -> None:
 
 
 def _planned_now(run_dir: Path) -> int | None:
-    from agentv_resume.runs import read_benchmark
-
     return read_benchmark(run_dir).planned_test_count
-
-
-# --- running a job (supervisor and CLI) ----------------------------------------
-
-def ensure_trailing_newline(index_path: Path) -> None:
-    """agentv appends; a truncated last line must not swallow its first new row."""
-    try:
-        with open(index_path, "rb+") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            if size == 0:
-                return
-            handle.seek(size - 1)
-            if handle.read(1) != b"\n":
-                handle.write(b"\n")
-    except OSError:
-        pass
-
-
-def run_job(job: Job, lock_fd: int, echo=None, on_tick=None) -> int:
-    """Run agentv for ``job`` to its end; return its exit code (128+N for signal N).
-
-    ``echo`` gets each chunk of output (the CLI prints it); ``on_tick`` is
-    called about once a second while agentv runs (the CLI's progress line).
-    ``job.record`` is updated in place; ``lock_fd`` is closed at the end.
-    """
-    return supervisor.run(job.dir, job.record, lock_fd, echo=echo, on_tick=on_tick)
