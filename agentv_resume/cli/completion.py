@@ -5,7 +5,7 @@ imports almost nothing at load time, reads directory names and small files
 only (never a large index.jsonl), and never raises: outside a project it
 simply offers nothing.
 
-Regenerate the shipped scripts with ``python -m agentv_resume.completion
+Regenerate the shipped scripts with ``python -m agentv_resume.cli.completion_scripts
 --write completions/`` (``--check`` says whether they drifted).
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 from click.shell_completion import CompletionItem, get_completion_class
@@ -41,39 +40,13 @@ _STATUS_WORDS = (("ok", "ok", "ok"), ("quality_failure", "failed", "failed"),
 
 # --- the scripts ----------------------------------------------------------------
 
-def script(shell: str) -> str:
-    """The completion script Click generates for ``shell`` (what ``<shell>_source`` prints)."""
-    from agentv_resume.cli import main
-
+def script(shell: str, command) -> str:
+    """The completion script Click generates for ``shell`` and the Click group
+    ``command`` (what ``<shell>_source`` prints)."""
     cls = get_completion_class(shell)
     if cls is None or shell not in SHELLS:
         raise ValueError(f"unsupported shell {shell!r} (use one of {', '.join(SHELLS)})")
-    return cls(main, {}, PROG_NAME, COMPLETE_VAR).source()
-
-
-def write_scripts(directory: Path) -> list[Path]:
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for shell in SHELLS:
-        path = directory / SCRIPT_NAMES[shell]
-        path.write_text(script(shell), encoding="utf-8", newline="\n")
-        written.append(path)
-    return written
-
-
-def drifted_scripts(directory: Path) -> list[Path]:
-    """The shipped scripts that differ from freshly generated ones (or are missing)."""
-    out = []
-    for shell in SHELLS:
-        path = Path(directory) / SCRIPT_NAMES[shell]
-        try:
-            current = path.read_text(encoding="utf-8")
-        except OSError:
-            current = None
-        if current != script(shell):
-            out.append(path)
-    return out
+    return cls(command, {}, PROG_NAME, COMPLETE_VAR).source()
 
 
 # --- where we are -------------------------------------------------------------
@@ -85,7 +58,8 @@ def _wants_help() -> bool:
 
 def _project(ctx):
     """The project named by --project on the line, else found upward from here; None outside one."""
-    from agentv_resume.project import Project, find_project_root
+    # Imported here, not at the top, as every other module below: start-up speed on each <TAB>.
+    from agentv_resume.runs.project import Project, find_project_root
 
     projects = ctx.find_root().params.get("projects") or ()
     try:
@@ -155,8 +129,8 @@ class _Describer:
             return f"written {_when(ref.mtime)}{_SEP}{_size(size)} index"
         self.described += 1
         self.budget -= size
-        from agentv_resume.jobs import lock_holder
-        from agentv_resume.runs import RunReader
+        from agentv_resume.jobs.lock import lock_holder
+        from agentv_resume.runs.reader import RunReader
 
         if self.reader is None:
             self.reader = RunReader(self.project.root)
@@ -297,7 +271,7 @@ def _test_statuses(run_dir: Path) -> dict[str, dict[str, str]]:
     Reads at most _TEST_ID_BYTES of index.jsonl; benchmark.json's tests_run
     (what agentv planned to run) fills in the ids beyond that or never written.
     """
-    from agentv_resume.indexfile import normalise_status
+    from agentv_resume.runs.index import normalise_status
 
     statuses: dict[str, dict[str, str]] = {}
     with open(run_dir / "index.jsonl", "rb") as handle:
@@ -331,29 +305,3 @@ def complete_paths(ctx, param, incomplete: str) -> list[CompletionItem]:
 
 def complete_dirs(ctx, param, incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(incomplete, type="dir")]
-
-
-# --- python -m agentv_resume.completion ----------------------------------------------
-
-def _main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m agentv_resume.completion",
-        description="Write (or check) the shell completion scripts generated from the Click app.")
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", metavar="DIR", help="write studio-resume.{bash,zsh,fish} into DIR")
-    group.add_argument("--check", metavar="DIR", help="exit 1 if the scripts in DIR differ from fresh ones")
-    args = parser.parse_args(argv)
-    if args.write:
-        for path in write_scripts(Path(args.write)):
-            print(f"wrote {path}")
-        return 0
-    drifted = drifted_scripts(Path(args.check))
-    for path in drifted:
-        print(f"{path} is out of date: run python -m agentv_resume.completion --write {args.check}", file=sys.stderr)
-    return 1 if drifted else 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())
