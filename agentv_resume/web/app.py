@@ -1,105 +1,44 @@
 """The web app: ``create_app(...)`` builds one explicit ``bottle.Bottle()``.
 
-Everything a route needs lives in a ``Studio`` (the benchmarks, each with
-its own long-lived ``RunReader`` and ``JobStore``, which cache) so the routes
-in ``api.py`` and ``pages.py`` are plain functions of it.  Error answers are
-encoded here: bottle's error handlers bypass plugins, so they write their
-own JSON (under ``/api/``) or a small HTML page (elsewhere), and never a
-traceback.
+Everything a route needs lives in a ``Studio`` (``context.py``), so the
+handlers in ``runs.py`` and ``jobs.py`` are plain functions of it; this
+module holds the one route table, the hooks and the error handlers.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import bottle
 
-from agentv_resume.jobs import JobStore
-from agentv_resume.project import Project, unique, url_safe
-from agentv_resume.runs import RunReader
-from agentv_resume.web import security
+from agentv_resume.jobs.store import JobStore
+from agentv_resume.runs.project import Project
+from agentv_resume.runs.reader import RunReader
+from agentv_resume.web import jobs, runs, security
+from agentv_resume.web.context import Benchmark, Studio, benchmark_ids
+from agentv_resume.web.responses import apply_headers, error_page, json_body, json_error, wants_json
 
-HERE = Path(__file__).resolve().parent
-VIEWS_DIR = HERE / "views"
-STATIC_DIR = HERE / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-
-@dataclass
-class Benchmark:
-    """One project served by the app; ``first`` also answers the unscoped routes."""
-
-    id: str
-    project: Project
-    reader: RunReader
-    store: JobStore
-    first: bool
-    # One walk over the runs at a time: a second runs-list request (or the
-    # start-up warm-up) waits for the first, then finds every run cached,
-    # instead of reading the same cold runs twice over.
-    listing: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    @property
-    def root(self) -> Path:
-        return self.project.root
-
-    def _page_prefix(self) -> str:
-        return "" if self.first else f"/benchmarks/{quote(self.id, safe='')}"
-
-    def _api_prefix(self) -> str:
-        return "/api" if self.first else f"/api/benchmarks/{quote(self.id, safe='')}"
-
-    def home_url(self) -> str:
-        return self._page_prefix() + "/"
-
-    def run_url(self, run_id: str) -> str:
-        return f"{self._page_prefix()}/runs/{quote(run_id, safe='')}"
-
-    def jobs_url(self) -> str:
-        return f"{self._page_prefix()}/jobs"
-
-    def job_url(self, job_id: str) -> str:
-        return f"{self._page_prefix()}/jobs/{quote(job_id, safe='')}"
-
-    def launch_api(self) -> str:
-        return f"{self._api_prefix()}/eval/run"
-
-    def status_api(self, job_id: str) -> str:
-        return f"{self._api_prefix()}/eval/status/{quote(job_id, safe='')}"
-
-    def stop_api(self, job_id: str) -> str:
-        return f"{self._api_prefix()}/eval/run/{quote(job_id, safe='')}/stop"
-
-
-@dataclass
-class Studio:
-    benchmarks: dict[str, Benchmark]
-    read_only: bool = False
-    agentv: str | None = None
-    policy: security.HostPolicy = field(default_factory=security.HostPolicy)
-
-    @property
-    def first(self) -> Benchmark:
-        return next(iter(self.benchmarks.values()))
-
-    def benchmark(self, benchmark_id: str | None) -> Benchmark:
-        if benchmark_id is None:
-            return self.first
-        found = self.benchmarks.get(benchmark_id)
-        if found is None:
-            raise bottle.HTTPError(404, f"No benchmark {benchmark_id!r}")
-        return found
-
-
-def benchmark_ids(roots: list[Path]) -> list[str]:
-    """Each project's directory name, made URL-safe and unique (``name``, ``name-2``...)."""
-    taken: set[str] = set()
-    return [unique(url_safe(Path(root).name, "project"), taken) for root in roots]
+# --- the route table ---------------------------------------------------------------
+# Scoped routes answer at /api<path> (the first benchmark) and at
+# /api/benchmarks/<benchmark_id><path>; the handler gets (studio, bench, ...).
+API_ROUTES = (
+    ("/runs", "GET", runs.runs_json),
+    ("/runs/<run_id>", "GET", runs.run_json),
+    ("/eval/run", "POST", jobs.launch),
+    ("/eval/preview", "POST", jobs.preview),
+    ("/eval/status/<job_id>", "GET", jobs.status_json),
+    ("/eval/runs", "GET", jobs.jobs_json),
+    ("/eval/run/<job_id>/stop", "POST", jobs.stop),
+)
+# Pages answer at <path> and at /benchmarks/<benchmark_id><path>.
+PAGE_ROUTES = (
+    ("/runs/<run_id>", runs.run_page),
+    ("/jobs", jobs.jobs_page),
+    ("/jobs/<job_id>", jobs.job_page),
+)
 
 
 def create_app(projects: list[Path], *, read_only: bool = False, agentv: str | None = None,
@@ -128,62 +67,34 @@ def create_app(projects: list[Path], *, read_only: bool = False, agentv: str | N
     app.studio = studio  # for serve() and tests
     _install_hooks(app, studio)
     _install_error_pages(app, studio)
-
-    from agentv_resume.web import api, pages
-
-    api.install(app, studio)
-    pages.install(app, studio)
-
-    @app.get("/static/<filename:path>")
-    def static(filename):
-        return bottle.static_file(filename, root=str(STATIC_DIR))
-
+    _install_routes(app, studio)
     return app
 
 
-# --- answers ----------------------------------------------------------------
-
-def json_body(data) -> bytes:
-    """UTF-8 JSON.  A lone surrogate (a file name that is not UTF-8, a ``\\ud800``
-    escape in index.jsonl) cannot be UTF-8: it is sent as the JSON escape
-    ``\\udcff`` (it only ever occurs inside a string), never a 500."""
-    return json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8", "backslashreplace")
+def _first(studio: Studio, handler):
+    return lambda **kw: handler(studio, studio.first, **kw)
 
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
+def _scoped(studio: Studio, handler):
+    return lambda benchmark_id, **kw: handler(studio, studio.benchmark(benchmark_id), **kw)
 
 
-def html_bytes(text: str) -> bytes:
-    """A page as UTF-8: a lone surrogate (see ``json_body``) shows as U+FFFD."""
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATES.sub("\ufffd", text).encode("utf-8")
+def _install_routes(app: bottle.Bottle, studio: Studio) -> None:
+    app.route("/api/benchmarks", "GET", lambda: runs.benchmarks_json(studio))
+    for path, method, handler in API_ROUTES:
+        app.route(f"/api{path}", method, _first(studio, handler))
+        app.route(f"/api/benchmarks/<benchmark_id>{path}", method, _scoped(studio, handler))
+    app.route("/", "GET", lambda: runs.home(studio))
+    app.route("/benchmarks/<benchmark_id>", "GET", lambda benchmark_id: runs.benchmark_home(studio, benchmark_id))
+    app.route("/benchmarks/<benchmark_id>/", "GET", lambda benchmark_id: runs.benchmark_home(studio, benchmark_id))
+    for path, handler in PAGE_ROUTES:
+        app.route(path, "GET", _first(studio, handler))
+        app.route(f"/benchmarks/<benchmark_id>{path}", "GET", _scoped(studio, handler))
+    app.route("/static/<filename:path>", "GET",
+              lambda filename: bottle.static_file(filename, root=str(STATIC_DIR)))
 
 
-def json_response(data, status: int = 200):
-    """Set the JSON answer on bottle's response and return its body."""
-    bottle.response.status = status
-    bottle.response.content_type = "application/json"
-    return json_body(data)
-
-
-def json_error(status: int, message: str, **extra) -> bottle.HTTPResponse:
-    """A finished JSON error answer (raise it or return it)."""
-    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **security.SECURITY_HEADERS}
-    return bottle.HTTPResponse(body=json_body({"error": message, **extra}), status=status, headers=headers)
-
-
-def wants_json(path: str) -> bool:
-    return path == "/api" or path.startswith("/api/")
-
-
-def _apply_headers(response) -> None:
-    for name, value in security.SECURITY_HEADERS.items():
-        response.set_header(name, value)
-    if not bottle.request.path.startswith("/static/"):
-        response.set_header("Cache-Control", "no-store")
-
+# --- hooks and error answers ---------------------------------------------------------
 
 def _install_hooks(app: bottle.Bottle, studio: Studio) -> None:
     @app.hook("before_request")
@@ -195,7 +106,7 @@ def _install_hooks(app: bottle.Bottle, studio: Studio) -> None:
 
     @app.hook("after_request")
     def headers():
-        _apply_headers(bottle.response)
+        apply_headers(bottle.response)
 
 
 _ERROR_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
@@ -223,7 +134,7 @@ def _error_message(error: bottle.HTTPError) -> str:
 def _install_error_pages(app: bottle.Bottle, studio: Studio) -> None:
     def handler(error: bottle.HTTPError):
         response = bottle.response
-        _apply_headers(response)
+        apply_headers(response)
         message = _error_message(error)
         if error.status_code >= 500 and error.exception is not None and not error.traceback:
             print(f"studio-resume: {bottle.request.method} {bottle.request.path}: {error.exception!r}",
@@ -232,9 +143,7 @@ def _install_error_pages(app: bottle.Bottle, studio: Studio) -> None:
             response.content_type = "application/json"
             return json_body({"error": message})
         response.content_type = "text/html; charset=UTF-8"
-        from agentv_resume.web import pages
-
-        return pages.error_page(studio, error.status_code, _ERROR_TITLES.get(error.status_code, "Error"), message)
+        return error_page(studio, error.status_code, _ERROR_TITLES.get(error.status_code, "Error"), message)
 
     for code in range(400, 600):
         app.error_handler[code] = handler

@@ -1,197 +1,148 @@
-"""HTML pages: server-rendered SimpleTemplate views over the same data as the API.
+"""Jobs, by noun: launching one, its status, the jobs list, Stop, and their pages.
 
-The run page puts its header and actions first and pages its rows
-(``PAGE_SIZE`` per page), so a run of tens of thousands of records opens
-at once with the buttons in view.
+A launch goes through ``launcher.prepare`` → ``launcher.start`` →
+``launcher.detach``: the very path ``studio-resume launch`` takes.  Job ids
+are looked up (``JobStore.get``), never joined into paths.  Each handler
+takes ``(studio, bench, ...)``; ``app.py`` holds the route table.
 """
 
 from __future__ import annotations
 
 import json
-import math
+from pathlib import Path
 
 import bottle
 
-from agentv_resume import __version__
-from agentv_resume.actions import LABELS, MODES, action_body, plural
-from agentv_resume.indexfile import STATUSES
-from agentv_resume.jobs import TERMINAL
-from agentv_resume.web import api
-from agentv_resume.web.app import VIEWS_DIR, Benchmark, Studio, html_bytes
+from agentv_resume.jobs.states import TERMINAL
+from agentv_resume.jobs.store import Job
+from agentv_resume.launching import launcher
+from agentv_resume.launching.request import LaunchError
+from agentv_resume.web import security
+from agentv_resume.web.context import Benchmark, Studio
+from agentv_resume.web.responses import json_error, json_response, render
 
-PAGE_SIZE = 200
-# One list object: bottle caches compiled templates by the lookup's identity.
-LOOKUP = [str(VIEWS_DIR)]
-TESTIDS = {"resume": "resume-run-button", "rerun_failed": "rerun-failed-button"}
-READ_ONLY_TITLE = "The server is read-only (--read-only): launching is disabled"
+READ_ONLY_MESSAGE = "The server is read-only (started with --read-only): launching and stopping are disabled"
 
 
-def render(name: str, studio: Studio, **values) -> bytes:
-    values.setdefault("title", "studio-resume")
-    values.setdefault("bench", studio.first)
-    return html_bytes(bottle.template(name, template_lookup=LOOKUP, studio=studio, h=Helpers,
-                                      version=__version__, **values))
+# --- data: one function feeds the JSON and the HTML ------------------------------
+
+def find_job(bench: Benchmark, job_id: str) -> Job:
+    job = bench.store.get(job_id)
+    if job is None:
+        raise bottle.HTTPError(404, f"No job {job_id!r} in benchmark {bench.id!r}")
+    return job
 
 
-def error_page(studio: Studio, status: int, title: str, message: str) -> bytes:
-    try:
-        return render("error.tpl", studio, title=f"{status} {title}", status=status, heading=title, message=message)
-    except Exception:  # the error page must never fail itself
-        return html_bytes(f"<!doctype html><title>{status}</title><p>{bottle.html_escape(message)}</p>")
+def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, refs=None) -> dict:
+    """The contract's status fields, run_dir relative to the project, plus links.
+
+    ``refs``: the project's runs, listed once for a whole jobs list.
+    """
+    data = bench.store.status(job, with_log=with_log)
+    run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
+    data["run_id"] = None
+    if run_dir is not None:
+        ref = bench.project.run_by_dir(run_dir, refs)
+        data["run_id"] = ref.id if ref else None
+        data["run_dir"] = bench.project.relative(run_dir)
+    data["benchmark"] = bench.id
+    data["job_url"] = bench.job_url(job.id)
+    data["run_url"] = bench.run_url(data["run_id"]) if data["run_id"] else None
+    return data
 
 
-class Helpers:
-    """Small formatting helpers the templates call as ``h.name(...)``."""
-
-    plural = staticmethod(plural)
-
-    @staticmethod
-    def score(value) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float) and not value.is_integer():
-            return f"{value:.2f}".rstrip("0").rstrip(".")
-        return str(int(value)) if isinstance(value, (int, float)) else str(value)
-
-    @staticmethod
-    def short(text, limit: int = 240) -> str:
-        text = (text or "").strip()
-        return text if len(text) <= limit else text[: limit - 1] + "…"
-
-    @staticmethod
-    def when(stamp) -> str:
-        if not stamp:
-            return ""
-        text = str(stamp).replace("T", " ")
-        return text[:19] + (" UTC" if text.endswith("Z") else "")
-
-    @staticmethod
-    def progress_text(progress: dict | None) -> str:
-        if not progress:
-            return ""
-        done, planned = progress.get("done") or 0, progress.get("planned")
-        if planned:
-            return f"{done} / {planned} cases"
-        return f"{plural(done)} done"
+def job_statuses(bench: Benchmark) -> list[dict]:
+    """Every job, newest first: the runs are listed once, not once per job."""
+    jobs = bench.store.all()
+    refs = bench.project.runs() if jobs else []
+    return [job_status(bench, job, with_log=False, refs=refs) for job in jobs]
 
 
-# --- view models ----------------------------------------------------------------
-
-def _job_or_none(bench: Benchmark, job_id: str | None) -> dict | None:
+def job_or_none(bench: Benchmark, job_id: str | None) -> dict | None:
     if not job_id:
         return None
     job = bench.store.get(job_id)
-    return api.job_status(bench, job, with_log=False) if job is not None else None
+    return job_status(bench, job, with_log=False) if job is not None else None
 
 
-def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
-    """What the top-right corner of the run page shows."""
-    if data["active_job"]:
-        job = _job_or_none(bench, data["active_job"])
-        return {"kind": "active", "job_id": data["active_job"], "job": job,
-                "stop_url": bench.stop_api(job["id"]) if job else None,
-                "job_url": bench.job_url(job["id"]) if job else None,
-                "status_url": bench.status_api(job["id"]) if job else None}
-    buttons = []
-    for mode in MODES:
-        count = data["will_run"][mode]
-        if count <= 0:
-            continue
-        body = action_body(view, bench.project, mode)
-        command = data["commands"].get(mode)
-        if studio.read_only:
-            reason = READ_ONLY_TITLE
-        elif data["blocked"]:
-            reason = data["blocked"]
-        elif body is None or command is None:
-            reason = "agentv could not be given this run's own values; use `studio-resume launch` with options"
-        else:
-            reason = None
-        if studio.read_only:
-            title = READ_ONLY_TITLE + (f". It would run: {command}" if command else "")
-        else:
-            title = reason or command
-        buttons.append({
-            "mode": mode,
-            "testid": TESTIDS[mode],
-            "label": f"{LABELS[mode]} — {plural(count)}",
-            "primary": mode == "resume",
-            "body": json.dumps(body, ensure_ascii=False) if body is not None else None,
-            "command": command,
-            "title": title,
-            "disabled": reason is not None,
-            "reason": None if studio.read_only else reason,
-        })
-    return {"kind": "buttons", "buttons": buttons, "launch_url": bench.launch_api(),
-            "nothing": not buttons,
-            "no_resume": data["will_run"]["resume"] == 0 and bool(buttons)}
+def _refuse_if_read_only(studio: Studio) -> None:
+    if studio.read_only:
+        raise json_error(403, READ_ONLY_MESSAGE)
 
 
-def _page_number(raw: str | None, pages: int) -> int:
+def _body():
+    raw = bottle.request.environ.get(security.BODY_KEY, b"")
     try:
-        number = int(raw or "1")
-    except ValueError:
-        number = 1
-    return min(max(1, number), max(1, pages))
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise LaunchError(400, "Invalid JSON body") from None
 
 
-# --- routes ---------------------------------------------------------------------
+def _launch_error(exc: LaunchError):
+    extra = {"job_id": exc.job_id} if exc.status == 409 and exc.job_id else {}
+    return json_error(exc.status, exc.message, **extra)
 
-def install(app: bottle.Bottle, studio: Studio) -> None:
-    def both(path: str):
-        """Register ``handler(bench, ...)`` at <path> and /benchmarks/<id><path>."""
 
-        def decorate(handler):
-            app.route(path or "/", "GET", lambda **kw: handler(studio.first, **kw))
-            app.route(f"/benchmarks/<benchmark_id>{path}", "GET",
-                      lambda benchmark_id, **kw: handler(studio.benchmark(benchmark_id), **kw))
-            return handler
+# --- JSON -----------------------------------------------------------------------
 
-        return decorate
+def launch(studio: Studio, bench: Benchmark):
+    _refuse_if_read_only(studio)
+    try:
+        prepared = launcher.prepare(_body(), bench.project, bench.reader)
+        job, lock_fd = launcher.start(prepared, bench.project, bench.reader, bench.store,
+                                      agentv=studio.agentv, source="server")
+    except LaunchError as exc:
+        return _launch_error(exc)
+    launcher.detach(job, lock_fd)
+    status = job_status(bench, job, with_log=False)
+    answer = {key: status[key] for key in ("id", "status", "command", "run_dir", "run_id", "job_url")}
+    return json_response(answer, 202)
 
-    @app.get("/")
-    def home():
-        sections = [{"bench": bench, "runs": api.summaries(bench)} for bench in studio.benchmarks.values()]
-        return render("index.tpl", studio, title="Runs · studio-resume", sections=sections)
 
-    @app.get("/benchmarks/<benchmark_id>")
-    @app.get("/benchmarks/<benchmark_id>/")
-    def benchmark_home(benchmark_id):
-        bench = studio.benchmark(benchmark_id)
-        sections = [{"bench": bench, "runs": api.summaries(bench)}]
-        return render("index.tpl", studio, title=f"{bench.id} · studio-resume", sections=sections, bench=bench)
+def preview(studio: Studio, bench: Benchmark):
+    # Runs nothing, so read-only mode answers it too.
+    try:
+        prepared = launcher.prepare(_body(), bench.project, bench.reader)
+    except LaunchError as exc:
+        return _launch_error(exc)
+    return json_response({"command": prepared.command,
+                          "run_dir": bench.project.relative(prepared.run_dir)})
 
-    @both("/runs/<run_id>")
-    def run_page(bench: Benchmark, run_id: str):
-        data, ref, view = api.detail(bench, run_id, with_results=False)
-        status_filter = bottle.request.query.get("status") or None
-        if status_filter not in STATUSES:
-            status_filter = None
-        records = list(view.records)
-        if status_filter:
-            records = [r for r in records if r.execution_status == status_filter]
-        pages = max(1, math.ceil(len(records) / PAGE_SIZE))
-        page = _page_number(bottle.request.query.get("page"), pages)
-        start = (page - 1) * PAGE_SIZE
-        return render(
-            "run.tpl", studio, title=f"{ref.id} · studio-resume", bench=bench, run=data,
-            actions=_actions(studio, bench, data, view),
-            rows=records[start : start + PAGE_SIZE], first_row=start + 1, total_rows=len(records),
-            page=page, pages=pages, status_filter=status_filter, run_url=bench.run_url(ref.id),
-        )
 
-    @both("/jobs")
-    def jobs_page(bench: Benchmark):
-        jobs = api.job_statuses(bench)
-        return render("jobs.tpl", studio, title="Jobs · studio-resume", bench=bench, jobs=jobs)
+def status_json(studio: Studio, bench: Benchmark, job_id: str):
+    since = bottle.request.query.get("since")
+    if since is not None and not since.isdigit():
+        return json_error(400, "since must be a byte offset (a non-negative integer)")
+    job = find_job(bench, job_id)
+    data = job_status(bench, job)
+    if since is not None:
+        data["log"], data["log_offset"] = job.log_since(int(since))
+    return json_response(data)
 
-    @both("/jobs/<job_id>")
-    def job_page(bench: Benchmark, job_id: str):
-        job = api.find_job(bench, job_id)
-        status = api.job_status(bench, job, with_log=False)
-        log, offset = job.log_since(0)
-        return render(
-            "job.tpl", studio, title=f"Job {job.id} · studio-resume", bench=bench, job=status,
-            log=log, log_offset=offset, terminal=status["status"] in TERMINAL,
-            status_url=bench.status_api(job.id), stop_url=bench.stop_api(job.id),
-        )
+
+def jobs_json(studio: Studio, bench: Benchmark):
+    return json_response({"jobs": job_statuses(bench)})
+
+
+def stop(studio: Studio, bench: Benchmark, job_id: str):
+    _refuse_if_read_only(studio)
+    job = find_job(bench, job_id)
+    return json_response(bench.store.stop(job))
+
+
+# --- pages ----------------------------------------------------------------------
+
+def jobs_page(studio: Studio, bench: Benchmark):
+    jobs = job_statuses(bench)
+    return render("jobs.tpl", studio, title="Jobs · studio-resume", bench=bench, jobs=jobs)
+
+
+def job_page(studio: Studio, bench: Benchmark, job_id: str):
+    job = find_job(bench, job_id)
+    status = job_status(bench, job, with_log=False)
+    log, offset = job.log_since(0)
+    return render(
+        "job.tpl", studio, title=f"Job {job.id} · studio-resume", bench=bench, job=status,
+        log=log, log_offset=offset, terminal=status["status"] in TERMINAL,
+        status_url=bench.status_api(job.id), stop_url=bench.stop_api(job.id),
+    )

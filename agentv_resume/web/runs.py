@@ -1,15 +1,16 @@
-"""The JSON API (contract: HTTP API).  Every answer is JSON; errors are ``{"error": ...}``.
+"""Runs, by noun: the runs list, one run, and their pages.
 
-Each route exists unscoped (the first project) and under
-``/api/benchmarks/<benchmark_id>/``.  Run and job ids are looked up
-(``Project.run_by_id`` / ``JobStore.get``), never joined into paths.
-A launch goes through ``launch.prepare`` → ``launch.start`` →
-``launch.detach``: the very path ``studio-resume launch`` takes.
+Run ids are looked up (``Project.run_by_id``), never joined into paths.
+Each handler takes ``(studio, bench, ...)``; ``app.py`` holds the route table.
+The run page puts its header and actions first and pages its rows
+(``PAGE_SIZE`` per page), so a run of tens of thousands of records opens
+at once with the buttons in view.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import operator
 import os
 import sys
@@ -18,30 +19,26 @@ from pathlib import Path
 
 import bottle
 
-from agentv_resume import launch as launching
-from agentv_resume.describe import run_detail, run_summary
-from agentv_resume.jobs import LOCK_NAME, Job
-from agentv_resume.request import LaunchError
-from agentv_resume.web import security
-from agentv_resume.web.app import Benchmark, Studio, json_body, json_error, json_response
+from agentv_resume.jobs.lock import LOCK_NAME
+from agentv_resume.launching.actions import LABELS, MODES, action_body, action_commands, plural
+from agentv_resume.runs.index import STATUSES
+from agentv_resume.runs.report import run_detail, run_summary
+from agentv_resume.web.context import Benchmark, Studio
+from agentv_resume.web.jobs import job_or_none
+from agentv_resume.web.responses import json_body, json_response, render
 
-READ_ONLY_MESSAGE = "The server is read-only (started with --read-only): launching and stopping are disabled"
+PAGE_SIZE = 200
+TESTIDS = {"resume": "resume-run-button", "rerun_failed": "rerun-failed-button"}
+READ_ONLY_TITLE = "The server is read-only (--read-only): launching is disabled"
 
 
-# --- shared helpers (pages.py uses them too) ---------------------------------
+# --- data: one function feeds the JSON and the HTML ------------------------------
 
 def find_run(bench: Benchmark, run_id: str):
     ref = bench.project.run_by_id(run_id)
     if ref is None:
         raise bottle.HTTPError(404, f"No run {run_id!r} in benchmark {bench.id!r}")
     return ref
-
-
-def find_job(bench: Benchmark, job_id: str) -> Job:
-    job = bench.store.get(job_id)
-    if job is None:
-        raise bottle.HTTPError(404, f"No job {job_id!r} in benchmark {bench.id!r}")
-    return job
 
 
 def active_job(bench: Benchmark, run_dir: Path) -> str | None:
@@ -105,134 +102,112 @@ def _runs_answer(bench: Benchmark):
 def detail(bench: Benchmark, run_id: str, *, with_results: bool = True) -> tuple[dict, object, object]:
     ref = find_run(bench, run_id)
     view = bench.reader.read(ref.run_dir, ref.index_stamp)
-    data = run_detail(ref, view, bench.project, active_job(bench, ref.run_dir), with_results=with_results)
+    data = run_detail(ref, view, bench.project, active_job(bench, ref.run_dir),
+                      action_commands(view, bench.project), with_results=with_results)
     return data, ref, view
 
 
-def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, refs=None) -> dict:
-    """The contract's status fields, run_dir relative to the project, plus links.
+def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
+    """What the top-right corner of the run page shows."""
+    if data["active_job"]:
+        job = job_or_none(bench, data["active_job"])
+        return {"kind": "active", "job_id": data["active_job"], "job": job,
+                "stop_url": bench.stop_api(job["id"]) if job else None,
+                "job_url": bench.job_url(job["id"]) if job else None,
+                "status_url": bench.status_api(job["id"]) if job else None}
+    buttons = []
+    for mode in MODES:
+        count = data["will_run"][mode]
+        if count <= 0:
+            continue
+        body = action_body(view, bench.project, mode)
+        command = data["commands"].get(mode)
+        if studio.read_only:
+            reason = READ_ONLY_TITLE
+        elif data["blocked"]:
+            reason = data["blocked"]
+        elif body is None or command is None:
+            reason = "agentv could not be given this run's own values; use `studio-resume launch` with options"
+        else:
+            reason = None
+        if studio.read_only:
+            title = READ_ONLY_TITLE + (f". It would run: {command}" if command else "")
+        else:
+            title = reason or command
+        buttons.append({
+            "mode": mode,
+            "testid": TESTIDS[mode],
+            "label": f"{LABELS[mode]} — {plural(count)}",
+            "primary": mode == "resume",
+            "body": json.dumps(body, ensure_ascii=False) if body is not None else None,
+            "command": command,
+            "title": title,
+            "disabled": reason is not None,
+            "reason": None if studio.read_only else reason,
+        })
+    return {"kind": "buttons", "buttons": buttons, "launch_url": bench.launch_api(),
+            "nothing": not buttons,
+            "no_resume": data["will_run"]["resume"] == 0 and bool(buttons)}
 
-    ``refs``: the project's runs, listed once for a whole jobs list.
-    """
-    data = bench.store.status(job, with_log=with_log)
-    run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
-    data["run_id"] = None
-    if run_dir is not None:
-        ref = bench.project.run_by_dir(run_dir, refs)
-        data["run_id"] = ref.id if ref else None
-        data["run_dir"] = bench.project.relative(run_dir)
-    data["benchmark"] = bench.id
-    data["job_url"] = bench.job_url(job.id)
-    data["run_url"] = bench.run_url(data["run_id"]) if data["run_id"] else None
-    return data
 
-
-def job_statuses(bench: Benchmark) -> list[dict]:
-    """Every job, newest first: the runs are listed once, not once per job."""
-    jobs = bench.store.all()
-    refs = bench.project.runs() if jobs else []
-    return [job_status(bench, job, with_log=False, refs=refs) for job in jobs]
-
-
-def _refuse_if_read_only(studio: Studio) -> None:
-    if studio.read_only:
-        raise json_error(403, READ_ONLY_MESSAGE)
-
-
-def _body():
-    raw = bottle.request.environ.get(security.BODY_KEY, b"")
+def _page_number(raw: str | None, pages: int) -> int:
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise LaunchError(400, "Invalid JSON body") from None
+        number = int(raw or "1")
+    except ValueError:
+        number = 1
+    return min(max(1, number), max(1, pages))
 
 
-def _launch_error(exc: LaunchError):
-    extra = {"job_id": exc.job_id} if exc.status == 409 and exc.job_id else {}
-    return json_error(exc.status, exc.message, **extra)
+# --- JSON -----------------------------------------------------------------------
+
+def benchmarks_json(studio: Studio):
+    return json_response({"benchmarks": [
+        {"id": b.id, "root": str(b.root), "first": b.first, "url": b.home_url()}
+        for b in studio.benchmarks.values()
+    ], "read_only": studio.read_only})
 
 
-# --- routes -------------------------------------------------------------------
+def runs_json(studio: Studio, bench: Benchmark):
+    return _runs_answer(bench)
 
-def install(app: bottle.Bottle, studio: Studio) -> None:
-    def scoped(path: str, method: str = "GET"):
-        """Register ``handler(bench, ...)`` at /api<path> and /api/benchmarks/<id><path>."""
 
-        def decorate(handler):
-            def unscoped(**kw):
-                return handler(studio.first, **kw)
+def run_json(studio: Studio, bench: Benchmark, run_id: str):
+    data, _, view = detail(bench, run_id, with_results=False)
+    head = json_response(data)
+    # The rows are most of the answer (20,000 of them: 2 MB): encoded once
+    # per view, i.e. again only when index.jsonl changed.
+    results = view.memo("results_json", lambda: json_body([record.slim() for record in view.records]))
+    glue = ', "results": '
+    return head[:-1] + (glue.encode() if isinstance(head, bytes) else glue) + results + head[-1:]
 
-            def with_benchmark(benchmark_id, **kw):
-                return handler(studio.benchmark(benchmark_id), **kw)
 
-            app.route(f"/api{path}", method, unscoped)
-            app.route(f"/api/benchmarks/<benchmark_id>{path}", method, with_benchmark)
-            return handler
+# --- pages ----------------------------------------------------------------------
 
-        return decorate
+def home(studio: Studio):
+    sections = [{"bench": bench, "runs": summaries(bench)} for bench in studio.benchmarks.values()]
+    return render("index.tpl", studio, title="Runs · studio-resume", sections=sections)
 
-    @app.get("/api/benchmarks")
-    def benchmarks():
-        return json_response({"benchmarks": [
-            {"id": b.id, "root": str(b.root), "first": b.first, "url": b.home_url()}
-            for b in studio.benchmarks.values()
-        ], "read_only": studio.read_only})
 
-    @scoped("/runs")
-    def runs(bench: Benchmark):
-        return _runs_answer(bench)
+def benchmark_home(studio: Studio, benchmark_id: str):
+    bench = studio.benchmark(benchmark_id)
+    sections = [{"bench": bench, "runs": summaries(bench)}]
+    return render("index.tpl", studio, title=f"{bench.id} · studio-resume", sections=sections, bench=bench)
 
-    @scoped("/runs/<run_id>")
-    def run(bench: Benchmark, run_id: str):
-        data, _, view = detail(bench, run_id, with_results=False)
-        head = json_response(data)
-        # The rows are most of the answer (20,000 of them: 2 MB): encoded once
-        # per view, i.e. again only when index.jsonl changed.
-        results = view.memo("results_json", lambda: json_body([record.slim() for record in view.records]))
-        glue = ', "results": '
-        return head[:-1] + (glue.encode() if isinstance(head, bytes) else glue) + results + head[-1:]
 
-    @scoped("/eval/run", "POST")
-    def launch(bench: Benchmark):
-        _refuse_if_read_only(studio)
-        try:
-            prepared = launching.prepare(_body(), bench.project, bench.reader)
-            job, lock_fd = launching.start(prepared, bench.project, bench.reader, bench.store,
-                                           agentv=studio.agentv, source="server")
-        except LaunchError as exc:
-            return _launch_error(exc)
-        launching.detach(job, lock_fd)
-        status = job_status(bench, job, with_log=False)
-        answer = {key: status[key] for key in ("id", "status", "command", "run_dir", "run_id", "job_url")}
-        return json_response(answer, 202)
-
-    @scoped("/eval/preview", "POST")
-    def preview(bench: Benchmark):
-        # Runs nothing, so read-only mode answers it too.
-        try:
-            prepared = launching.prepare(_body(), bench.project, bench.reader)
-        except LaunchError as exc:
-            return _launch_error(exc)
-        return json_response({"command": prepared.command,
-                              "run_dir": bench.project.relative(prepared.run_dir)})
-
-    @scoped("/eval/status/<job_id>")
-    def status(bench: Benchmark, job_id: str):
-        since = bottle.request.query.get("since")
-        if since is not None and not since.isdigit():
-            return json_error(400, "since must be a byte offset (a non-negative integer)")
-        job = find_job(bench, job_id)
-        data = job_status(bench, job)
-        if since is not None:
-            data["log"], data["log_offset"] = job.log_since(int(since))
-        return json_response(data)
-
-    @scoped("/eval/runs")
-    def jobs(bench: Benchmark):
-        return json_response({"jobs": job_statuses(bench)})
-
-    @scoped("/eval/run/<job_id>/stop", "POST")
-    def stop(bench: Benchmark, job_id: str):
-        _refuse_if_read_only(studio)
-        job = find_job(bench, job_id)
-        return json_response(bench.store.stop(job))
+def run_page(studio: Studio, bench: Benchmark, run_id: str):
+    data, ref, view = detail(bench, run_id, with_results=False)
+    status_filter = bottle.request.query.get("status") or None
+    if status_filter not in STATUSES:
+        status_filter = None
+    records = list(view.records)
+    if status_filter:
+        records = [r for r in records if r.execution_status == status_filter]
+    pages = max(1, math.ceil(len(records) / PAGE_SIZE))
+    page = _page_number(bottle.request.query.get("page"), pages)
+    start = (page - 1) * PAGE_SIZE
+    return render(
+        "run.tpl", studio, title=f"{ref.id} · studio-resume", bench=bench, run=data,
+        actions=_actions(studio, bench, data, view),
+        rows=records[start : start + PAGE_SIZE], first_row=start + 1, total_rows=len(records),
+        page=page, pages=pages, status_filter=status_filter, run_url=bench.run_url(ref.id),
+    )

@@ -9,10 +9,10 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from agentv_resume import process
-from agentv_resume.project import ProjectNotFound, find_project_root
-from agentv_resume.status import ExitStatus
-from agentv_resume.web import security
+from agentv_resume.exit_codes import ExitStatus
+from agentv_resume.jobs import process
+from agentv_resume.runs.project import ProjectNotFound, find_project_root
+from agentv_resume.web import runs, security
 from agentv_resume.web.app import create_app
 
 THREADS = 8
@@ -142,12 +142,10 @@ def _warm_up(studio) -> None:
     The readers cache by file size and mtime, so this is the same work the
     first runs-list request would do; done while the user opens the browser.
     """
-    from agentv_resume.web import api
-
     def read_all() -> None:
         for bench in studio.benchmarks.values():
             try:
-                api.summaries(bench)
+                runs.summaries(bench)
             except Exception:  # a warm-up must never take the server down
                 pass
 

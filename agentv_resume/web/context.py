@@ -1,0 +1,89 @@
+"""What a route works on: the ``Studio`` (the served benchmarks and the server's
+options) and each ``Benchmark`` (a project with its long-lived ``RunReader``
+and ``JobStore``, which cache), with the URL builders the pages and the API use."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import bottle
+
+from agentv_resume.jobs.store import JobStore
+from agentv_resume.runs.project import Project, unique, url_safe
+from agentv_resume.runs.reader import RunReader
+from agentv_resume.web import security
+
+
+@dataclass
+class Benchmark:
+    """One project served by the app; ``first`` also answers the unscoped routes."""
+
+    id: str
+    project: Project
+    reader: RunReader
+    store: JobStore
+    first: bool
+    # One walk over the runs at a time: a second runs-list request (or the
+    # start-up warm-up) waits for the first, then finds every run cached,
+    # instead of reading the same cold runs twice over.
+    listing: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+    def _page_prefix(self) -> str:
+        return "" if self.first else f"/benchmarks/{quote(self.id, safe='')}"
+
+    def _api_prefix(self) -> str:
+        return "/api" if self.first else f"/api/benchmarks/{quote(self.id, safe='')}"
+
+    def home_url(self) -> str:
+        return self._page_prefix() + "/"
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self._page_prefix()}/runs/{quote(run_id, safe='')}"
+
+    def jobs_url(self) -> str:
+        return f"{self._page_prefix()}/jobs"
+
+    def job_url(self, job_id: str) -> str:
+        return f"{self._page_prefix()}/jobs/{quote(job_id, safe='')}"
+
+    def launch_api(self) -> str:
+        return f"{self._api_prefix()}/eval/run"
+
+    def status_api(self, job_id: str) -> str:
+        return f"{self._api_prefix()}/eval/status/{quote(job_id, safe='')}"
+
+    def stop_api(self, job_id: str) -> str:
+        return f"{self._api_prefix()}/eval/run/{quote(job_id, safe='')}/stop"
+
+
+@dataclass
+class Studio:
+    benchmarks: dict[str, Benchmark]
+    read_only: bool = False
+    agentv: str | None = None
+    policy: security.HostPolicy = field(default_factory=security.HostPolicy)
+
+    @property
+    def first(self) -> Benchmark:
+        return next(iter(self.benchmarks.values()))
+
+    def benchmark(self, benchmark_id: str | None) -> Benchmark:
+        if benchmark_id is None:
+            return self.first
+        found = self.benchmarks.get(benchmark_id)
+        if found is None:
+            raise bottle.HTTPError(404, f"No benchmark {benchmark_id!r}")
+        return found
+
+
+def benchmark_ids(roots: list[Path]) -> list[str]:
+    """Each project's directory name, made URL-safe and unique (``name``, ``name-2``...)."""
+    taken: set[str] = set()
+    return [unique(url_safe(Path(root).name, "project"), taken) for root in roots]

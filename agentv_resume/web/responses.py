@@ -1,0 +1,116 @@
+"""Answers: JSON and HTML encoding, the security headers, and the page templates.
+
+Error answers are encoded here too: bottle's error handlers bypass plugins,
+so they write their own JSON (under ``/api/``) or a small HTML page
+(elsewhere), and never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import bottle
+
+from agentv_resume import __version__
+from agentv_resume.launching.actions import plural
+from agentv_resume.web import security
+from agentv_resume.web.context import Studio
+
+VIEWS_DIR = Path(__file__).resolve().parent / "views"
+# One list object: bottle caches compiled templates by the lookup's identity.
+LOOKUP = [str(VIEWS_DIR)]
+
+
+def json_body(data) -> bytes:
+    """UTF-8 JSON.  A lone surrogate (a file name that is not UTF-8, a ``\\ud800``
+    escape in index.jsonl) cannot be UTF-8: it is sent as the JSON escape
+    ``\\udcff`` (it only ever occurs inside a string), never a 500."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8", "backslashreplace")
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def html_bytes(text: str) -> bytes:
+    """A page as UTF-8: a lone surrogate (see ``json_body``) shows as U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text).encode("utf-8")
+
+
+def json_response(data, status: int = 200):
+    """Set the JSON answer on bottle's response and return its body."""
+    bottle.response.status = status
+    bottle.response.content_type = "application/json"
+    return json_body(data)
+
+
+def json_error(status: int, message: str, **extra) -> bottle.HTTPResponse:
+    """A finished JSON error answer (raise it or return it)."""
+    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **security.SECURITY_HEADERS}
+    return bottle.HTTPResponse(body=json_body({"error": message, **extra}), status=status, headers=headers)
+
+
+def wants_json(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def apply_headers(response) -> None:
+    for name, value in security.SECURITY_HEADERS.items():
+        response.set_header(name, value)
+    if not bottle.request.path.startswith("/static/"):
+        response.set_header("Cache-Control", "no-store")
+
+
+# --- pages -------------------------------------------------------------------
+
+def render(name: str, studio: Studio, **values) -> bytes:
+    values.setdefault("title", "studio-resume")
+    values.setdefault("bench", studio.first)
+    return html_bytes(bottle.template(name, template_lookup=LOOKUP, studio=studio, h=Helpers,
+                                      version=__version__, **values))
+
+
+def error_page(studio: Studio, status: int, title: str, message: str) -> bytes:
+    try:
+        return render("error.tpl", studio, title=f"{status} {title}", status=status, heading=title, message=message)
+    except Exception:  # the error page must never fail itself
+        return html_bytes(f"<!doctype html><title>{status}</title><p>{bottle.html_escape(message)}</p>")
+
+
+class Helpers:
+    """Small formatting helpers the templates call as ``h.name(...)``."""
+
+    plural = staticmethod(plural)
+
+    @staticmethod
+    def score(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:.2f}".rstrip("0").rstrip(".")
+        return str(int(value)) if isinstance(value, (int, float)) else str(value)
+
+    @staticmethod
+    def short(text, limit: int = 240) -> str:
+        text = (text or "").strip()
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    @staticmethod
+    def when(stamp) -> str:
+        if not stamp:
+            return ""
+        text = str(stamp).replace("T", " ")
+        return text[:19] + (" UTC" if text.endswith("Z") else "")
+
+    @staticmethod
+    def progress_text(progress: dict | None) -> str:
+        if not progress:
+            return ""
+        done, planned = progress.get("done") or 0, progress.get("planned")
+        if planned:
+            return f"{done} / {planned} cases"
+        return f"{plural(done)} done"
