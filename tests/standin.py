@@ -19,9 +19,12 @@ from pathlib import Path
 import pytest
 from waiting import wait_for  # noqa: F401  (re-exported)
 
-from agentv_resume import jobs, launch, process
-from agentv_resume.project import Project
-from agentv_resume.runs import RunReader
+from agentv_resume.jobs import process
+from agentv_resume.jobs.states import TERMINAL
+from agentv_resume.jobs.store import Job, JobStore
+from agentv_resume.launching.launcher import detach, prepare, start
+from agentv_resume.runs.project import Project
+from agentv_resume.runs.reader import RunReader
 
 INTERRUPTED = ".agentv/results/runs/default/interrupted"
 RESUME_INTERRUPTED = {"suite_filter": "evals/long.yaml", "output": INTERRUPTED, "resume": True}
@@ -137,31 +140,31 @@ def standins(tmp_path):
 
 @pytest.fixture
 def short_grace(monkeypatch):
-    monkeypatch.setattr(jobs, "STOP_GRACE_SECONDS", 0.5)
+    monkeypatch.setattr("agentv_resume.jobs.store.STOP_GRACE_SECONDS", 0.5)
     return 0.5
 
 
 
 
 class Launcher:
-    """launch.prepare/start/detach over one project, as the server does."""
+    """prepare/start/detach over one project, as the server does."""
 
     def __init__(self, root: Path):
         self.root = root
         self.project = Project(root)
         self.reader = RunReader(root)
-        self.store = jobs.JobStore(root)
+        self.store = JobStore(root)
 
     def prepare(self, body: dict):
-        return launch.prepare(body, self.project, self.reader)
+        return prepare(body, self.project, self.reader)
 
     def start(self, body: dict, agentv, source: str = "server"):
-        return launch.start(self.prepare(body), self.project, self.reader, self.store,
+        return start(self.prepare(body), self.project, self.reader, self.store,
                             agentv=str(agentv), source=source)
 
-    def detach(self, body: dict, agentv) -> jobs.Job:
+    def detach(self, body: dict, agentv) -> Job:
         job, lock_fd = self.start(body, agentv)
-        launch.detach(job, lock_fd)
+        detach(job, lock_fd)
         return job
 
     def status(self, job_id: str) -> dict:
@@ -180,7 +183,7 @@ class Launcher:
         return seen["status"]
 
     def wait_end(self, job_id: str, timeout: float = 15.0) -> dict:
-        return self.wait_status(job_id, *jobs.TERMINAL, timeout=timeout)
+        return self.wait_status(job_id, *TERMINAL, timeout=timeout)
 
 
 @pytest.fixture

@@ -18,10 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume import jobs
-from agentv_resume.describe import run_detail
-from agentv_resume.project import Project
-from agentv_resume.runs import RunReader
+from agentv_resume.jobs.lock import LOCK_NAME, acquire_lock, lock_holder
+from agentv_resume.jobs.states import TERMINAL
+from agentv_resume.jobs.store import JobStore
+from agentv_resume.launching.actions import action_commands
+from agentv_resume.runs.report import run_detail
+from agentv_resume.runs.project import Project
+from agentv_resume.runs.reader import RunReader
 from runbuilders import make_run, row
 from web_support import (  # noqa: F401  (fixtures)
     RUNS_DIR, TERMINAL, client, client_for, fake_agentv, no_agentv, order_runs, run_body, wait_for,
@@ -78,7 +81,8 @@ def test_run_detail(client, project):
 def test_run_detail_matches_describe(client, project):
     reader, proj = RunReader(project), Project(project)
     ref = proj.run_by_id("interrupted")
-    expected = run_detail(ref, reader.read(ref.run_dir), proj, None)
+    view = reader.read(ref.run_dir)
+    expected = run_detail(ref, view, proj, None, action_commands(view, proj))
     assert client.get("/api/runs/interrupted").json == expected
 
 
@@ -146,8 +150,8 @@ def test_runs_list_answer_follows_every_change(client, project):
     assert set(listed()) == set(first) | {"newcomer"}
     shutil.rmtree(project / RUNS_DIR / "newcomer")
     assert set(listed()) == set(first)
-    lock = project / RUNS_DIR / "errored" / jobs.LOCK_NAME
-    fd = jobs.acquire_lock(lock.parent, "20260101-000000-abcdef")
+    lock = project / RUNS_DIR / "errored" / LOCK_NAME
+    fd = acquire_lock(lock.parent, "20260101-000000-abcdef")
     try:
         assert listed()["errored"]["active_job"] == "20260101-000000-abcdef"
         assert listed()["errored"]["state"] == "running"
@@ -390,7 +394,7 @@ def test_resume_of_a_directory_that_is_not_a_run(client, fp):
 
 
 def test_busy_run_is_409_with_the_job_id(client, project, fp):
-    fd = jobs.acquire_lock(project / RUNS_DIR / "errored", "20260101-000000-abcdef")
+    fd = acquire_lock(project / RUNS_DIR / "errored", "20260101-000000-abcdef")
     try:
         response = client.post(LAUNCH, run_body(project, "errored"))
         assert response.status == 409
@@ -408,7 +412,7 @@ def test_missing_agentv_is_503_and_leaves_nothing_behind(client, project, fp, no
     assert response.status == 503
     assert "AGENTV_BIN" in response.json["error"] and "npm install" in response.json["error"]
     assert _jobs(client) == []
-    assert jobs.lock_holder(project / RUNS_DIR / "errored") is None
+    assert lock_holder(project / RUNS_DIR / "errored") is None
     fresh = client.post(LAUNCH, {"suite_filter": "evals/greetings.yaml", "output": ".agentv/results/runs/default/new"})
     assert fresh.status == 503
     assert not (project / RUNS_DIR / "new").exists()
@@ -563,7 +567,7 @@ def test_jobs_survive_a_new_app(project, fake_agentv):
 
 
 def test_a_job_whose_supervisor_vanished_is_lost(client, project):
-    store = jobs.JobStore(project)
+    store = JobStore(project)
     job = store.create(job_id="20260101-000000-aaaaaa", argv=["agentv"], args=[], command="agentv eval run x",
                        run_dir=project / RUNS_DIR / "errored", source="server", progress_base={})
     job.record.update(status="running", started_at="2026-01-01T00:00:00.000Z", supervisor_pid=999999999)
@@ -590,4 +594,4 @@ def test_api_errors_are_json(client, method, url, status):
 
 
 def test_terminal_statuses_are_the_contracts():
-    assert set(TERMINAL) == set(jobs.TERMINAL)
+    assert set(TERMINAL) == set(TERMINAL)

@@ -210,7 +210,7 @@ _TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=12)
     max_size=5))
 def test_json_test_lines_are_what_json_dumps_prints(tests):
     """--json writes each test line by hand (20,000 of them: 55 ms -> 6 ms); it must stay json.dumps's line."""
-    from agentv_resume.cli import _dump_inspect
+    from agentv_resume.cli.inspect import _dump_inspect
 
     data = {"run_id": "r", "counts": {"ok": 1}, "tests": tests}
     head = json.dumps({"run_id": "r", "counts": {"ok": 1}}, indent=2, ensure_ascii=False)[:-2]

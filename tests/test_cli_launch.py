@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume import jobs, process
+from agentv_resume.jobs import process
+from agentv_resume.jobs.lock import LOCK_NAME, acquire_lock, lock_holder
 
 from runbuilders import RUNS, add_run, make_run, row
 
@@ -169,7 +170,7 @@ def test_print_does_not_touch_the_run(cli, project):
     before = (run_dir / "index.jsonl").read_bytes()
     assert cli("launch", "--resume", "cut", "--print", cwd=project).exit_code == 0
     assert (run_dir / "index.jsonl").read_bytes() == before
-    assert not (run_dir / jobs.LOCK_NAME).exists() and not (run_dir / "console.log").exists()
+    assert not (run_dir / LOCK_NAME).exists() and not (run_dir / "console.log").exists()
 
 
 # --- agentv itself: argv, cwd, no shell, output, exit code ----------------------------------------
@@ -264,7 +265,7 @@ def test_agentv_option_wins_over_the_environment(launch, fp, fake_agentv, agentv
 
 
 def test_run_busy(launch, project, fp, fake_agentv, agentv):
-    lock = jobs.acquire_lock(project / RUNS / "errored", "20260101-000000-abcdef")
+    lock = acquire_lock(project / RUNS / "errored", "20260101-000000-abcdef")
     try:
         result = launch("--resume", "errored")
     finally:
@@ -384,8 +385,8 @@ def test_progress_line_on_stderr(launch, project, fp, fake_agentv, agentv):
 def test_lock_is_released_after_the_job(launch, project, fp, fake_agentv, agentv):
     fake_agentv(resume_argv(agentv))
     assert launch("--resume", "errored").exit_code == 0
-    assert jobs.lock_holder(project / RUNS / "errored") is None
-    os.close(jobs.acquire_lock(project / RUNS / "errored", "next"))
+    assert lock_holder(project / RUNS / "errored") is None
+    os.close(acquire_lock(project / RUNS / "errored", "next"))
 
 
 def test_ctrl_c_stops_agentv_and_exits_130(launch, project, fp, fake_agentv, agentv, signals):
@@ -418,12 +419,11 @@ def test_ctrl_c_stops_agentv_and_exits_130(launch, project, fp, fake_agentv, age
 
 
 def test_ctrl_c_before_agentv_starts_exits_130(launch, fp, fake_agentv, agentv, monkeypatch):
-    from agentv_resume import launch as launching
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(launching, "prepare", interrupted)
+    monkeypatch.setattr("agentv_resume.launching.launcher.prepare", interrupted)
     result = launch("--resume", "errored")
     assert result.exit_code == 130 and "interrupted" in result.stderr
 

@@ -6,8 +6,8 @@ import shlex
 
 import pytest
 
-from agentv_resume.cliargs import build_args, command_string
-from agentv_resume.request import parse_request
+from agentv_resume.launching.argv import build_args, command_string
+from agentv_resume.launching.request import parse_request
 
 
 def args_for(body: dict, output: str | None = None) -> list[str]:

@@ -17,9 +17,9 @@ import pytest
 from click.shell_completion import ShellComplete
 from click.testing import CliRunner
 
-from agentv_resume import completion
+from agentv_resume.cli import completion, completion_scripts
 from agentv_resume.cli import main
-from agentv_resume.project import Project
+from agentv_resume.runs.project import Project
 from runbuilders import RUNS, make_run, row
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,20 +72,20 @@ def elsewhere(tmp_path, monkeypatch):
 @pytest.mark.parametrize("shell", completion.SHELLS)
 def test_shipped_script_is_what_click_generates(shell):
     shipped = (SHIPPED / f"studio-resume.{shell}").read_text(encoding="utf-8")
-    assert shipped == completion.script(shell), (
-        f"completions/studio-resume.{shell} drifted: run python -m agentv_resume.completion --write completions/")
+    assert shipped == completion.script(shell, main), (
+        f"completions/studio-resume.{shell} drifted: run python -m agentv_resume.cli.completion_scripts --write completions/")
 
 
 def test_generator_check_passes_on_the_shipped_scripts():
-    assert completion._main(["--check", str(SHIPPED)]) == 0
+    assert completion_scripts._main(["--check", str(SHIPPED)]) == 0
 
 
 def test_generator_writes_and_check_notices_drift(tmp_path, capsys):
-    assert completion._main(["--write", str(tmp_path)]) == 0
+    assert completion_scripts._main(["--write", str(tmp_path)]) == 0
     for shell in completion.SHELLS:
-        assert (tmp_path / f"studio-resume.{shell}").read_text() == completion.script(shell)
+        assert (tmp_path / f"studio-resume.{shell}").read_text() == completion.script(shell, main)
     (tmp_path / "studio-resume.zsh").write_text("# edited by hand\n")
-    assert completion._main(["--check", str(tmp_path)]) == 1
+    assert completion_scripts._main(["--check", str(tmp_path)]) == 1
     assert "studio-resume.zsh is out of date" in capsys.readouterr().err
 
 
@@ -93,7 +93,7 @@ def test_generator_writes_and_check_notices_drift(tmp_path, capsys):
 def test_completion_command_prints_the_script(shell):
     result = CliRunner().invoke(main, ["completion", shell], prog_name="studio-resume")
     assert result.exit_code == 0, result.output
-    assert result.stdout == completion.script(shell)
+    assert result.stdout == completion.script(shell, main)
 
 
 @pytest.mark.parametrize("shell", completion.SHELLS)
@@ -101,11 +101,11 @@ def test_env_var_source_prints_the_same_script(shell):
     result = CliRunner().invoke(main, [], prog_name="studio-resume",
                                 env={completion.COMPLETE_VAR: f"{shell}_source"})
     assert result.exit_code == 0
-    assert result.stdout == completion.script(shell)
+    assert result.stdout == completion.script(shell, main)
 
 
 def test_bash_script_keeps_the_order_we_give():
-    assert "complete -o nosort -F _studio_resume_completion studio-resume" in completion.script("bash")
+    assert "complete -o nosort -F _studio_resume_completion studio-resume" in completion.script("bash", main)
 
 
 def test_completion_rejects_other_shells():
@@ -408,8 +408,7 @@ def test_console_script_never_prints_a_traceback(here, shell):
     # the web server: bottle, waitress and our web package
     "m.split('.')[0] in ('bottle', 'waitress') or m.startswith('agentv_resume.web')",
     # what only inspect / launch need
-    "m in ('agentv_resume.request', 'agentv_resume.cliargs', 'agentv_resume.actions', "
-    "'agentv_resume.describe', 'agentv_resume.jobs')",
+    "m.startswith(('agentv_resume.launching', 'agentv_resume.jobs')) or m == 'agentv_resume.runs.report'",
 ], ids=["web-server", "inspect-and-launch"])
 def test_a_tab_imports_only_what_completion_needs(here, unwanted):
     code = ("import sys\nfrom agentv_resume.cli import main\n"

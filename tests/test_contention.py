@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume import jobs, launch
-from agentv_resume.request import LaunchError
+from agentv_resume.jobs.lock import acquire_lock, lock_holder
+from agentv_resume.jobs.runner import run_job
+from agentv_resume.launching.launcher import detach, start
+from agentv_resume.launching.request import LaunchError
 from standin import (  # noqa: F401
     INTERRUPTED, RESUME_INTERRUPTED, fresh, launcher, short_grace, standins, wait_for,
 )
@@ -41,7 +43,7 @@ def race(count: int, action):
 def test_twenty_launches_on_one_run_make_exactly_one_job(launcher, standins, project):
     agentv = standins([("exit", 0)])
     prepared = launcher.prepare(RESUME_INTERRUPTED)
-    results = race(20, lambda n: launch.start(prepared, launcher.project, launcher.reader, launcher.store,
+    results = race(20, lambda n: start(prepared, launcher.project, launcher.reader, launcher.store,
                                               agentv=str(agentv.path)))
     started = [result for result in results if isinstance(result, tuple)]
     refused = [result for result in results if isinstance(result, LaunchError)]
@@ -50,7 +52,7 @@ def test_twenty_launches_on_one_run_make_exactly_one_job(launcher, standins, pro
     assert {(error.status, error.job_id) for error in refused} == {(409, job.id)}
     assert all(job.id in error.message for error in refused)
     assert [each.id for each in launcher.store.all()] == [job.id]
-    launch.detach(job, lock_fd)
+    detach(job, lock_fd)
     assert launcher.wait_end(job.id)["status"] == "finished"
 
 
@@ -59,7 +61,7 @@ def test_twenty_launches_on_twenty_runs_all_start(launcher, standins, project):
     results = race(20, lambda n: launcher.start(fresh(f"parallel-{n}"), agentv.path))
     assert all(isinstance(result, tuple) for result in results), results
     for job, lock_fd in results:
-        launch.detach(job, lock_fd)
+        detach(job, lock_fd)
     for job, _ in results:
         assert launcher.wait_end(job.id)["status"] == "finished"
 
@@ -73,7 +75,7 @@ def test_a_foreground_cli_job_on_a_run_held_by_a_server_job_is_409(launcher, sta
     (project / "go").touch()
     launcher.wait_end(job.id)
     again, lock_fd = launcher.start(RESUME_INTERRUPTED, agentv.path, source="cli")  # free again
-    assert jobs.run_job(again, lock_fd) == 0
+    assert run_job(again, lock_fd) == 0
 
 
 def test_another_process_is_refused_with_the_holders_id(launcher, standins, project, tmp_path):
@@ -85,7 +87,7 @@ import json, sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from pathlib import Path
 from standin import Launcher
-from agentv_resume.request import LaunchError
+from agentv_resume.launching.request import LaunchError
 try:
     Launcher(Path({str(project)!r})).start({RESUME_INTERRUPTED!r}, {str(agentv.path)!r}, source="cli")
     print(json.dumps(None))
@@ -101,7 +103,7 @@ except LaunchError as exc:
 def test_a_server_job_on_a_run_held_by_a_foreground_job_is_409(launcher, standins, project):
     agentv = standins([("wait", str(project / "go"))])
     job, lock_fd = launcher.start(RESUME_INTERRUPTED, agentv.path, source="cli")
-    runner = threading.Thread(target=jobs.run_job, args=(job, lock_fd))
+    runner = threading.Thread(target=run_job, args=(job, lock_fd))
     runner.start()
     try:
         wait_for(agentv.started, what="agentv")
@@ -122,15 +124,15 @@ def test_status_probes_never_make_a_launch_fail(launcher, project):
 
     def probe():
         while not stop.is_set():
-            jobs.lock_holder(run_dir)
+            lock_holder(run_dir)
 
     probes = [threading.Thread(target=probe) for _ in range(3)]
     for thread in probes:
         thread.start()
     try:
         for n in range(300):
-            fd = jobs.acquire_lock(run_dir, f"20260101-000000-{n:06x}")  # raises RunBusy if refused
-            assert jobs.lock_holder(run_dir) == f"20260101-000000-{n:06x}"
+            fd = acquire_lock(run_dir, f"20260101-000000-{n:06x}")  # raises RunBusy if refused
+            assert lock_holder(run_dir) == f"20260101-000000-{n:06x}"
             os.close(fd)
     finally:
         stop.set()

@@ -9,8 +9,11 @@ import time
 
 import pytest
 
-from agentv_resume import jobs, process
-from agentv_resume.request import LaunchError
+from agentv_resume.jobs import process
+from agentv_resume.jobs.lock import lock_holder
+from agentv_resume.jobs.store import JobStore
+from agentv_resume.launching.launcher import detach
+from agentv_resume.launching.request import LaunchError
 from standin import (  # noqa: F401
     INTERRUPTED, RESUME_INTERRUPTED, fresh, launcher, short_grace, standins, wait_for,
 )
@@ -44,8 +47,8 @@ def test_killed_supervisor_leaves_agentv_running_then_the_job_is_lost(launcher, 
     # agentv wrote its log itself: nothing after the supervisor's death is lost
     assert "after the supervisor died" in status["log_tail"]
     assert status["progress"] == {"done": 7, "planned": 12}
-    assert jobs.lock_holder(project / INTERRUPTED) is None
-    restarted = jobs.JobStore(project)
+    assert lock_holder(project / INTERRUPTED) is None
+    restarted = JobStore(project)
     assert restarted.status(restarted.get(job.id))["status"] == "lost"
 
 
@@ -96,12 +99,11 @@ def test_console_log_that_cannot_be_written_does_not_stop_the_job(launcher, stan
 
 
 def test_output_log_that_cannot_be_written_falls_back_to_a_pipe(launcher, standins, project):
-    from agentv_resume import launch
 
     agentv = standins([("print", "through the pipe\n"), ("stderr", "and stderr\n"), ("exit", 5)])
     job, lock_fd = launcher.start(RESUME_INTERRUPTED, agentv.path)
     job.log_path.mkdir()  # output.log unusable
-    launch.detach(job, lock_fd)
+    detach(job, lock_fd)
     status = launcher.wait_end(job.id)
     assert status["status"] == "failed" and status["exit_code"] == 5
     assert "output.log" in status["log_error"]
@@ -110,13 +112,12 @@ def test_output_log_that_cannot_be_written_falls_back_to_a_pipe(launcher, standi
 
 
 def test_no_log_at_all_still_records_the_end(launcher, standins, project):
-    from agentv_resume import launch
 
     (project / INTERRUPTED / "console.log").mkdir()
     agentv = standins([("print", "x" * 200_000 + "\n"), ("exit", 0)])  # more than a pipe holds
     job, lock_fd = launcher.start(RESUME_INTERRUPTED, agentv.path)
     job.log_path.mkdir()
-    launch.detach(job, lock_fd)
+    detach(job, lock_fd)
     status = launcher.wait_end(job.id)
     assert status["status"] == "finished"
     assert status["log_error"]

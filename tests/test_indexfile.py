@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentv_resume import indexfile
-from agentv_resume.indexfile import IndexScanner, read_index
+from agentv_resume.runs import scanner as scanner_module
+from agentv_resume.runs.scanner import IndexScanner, read_index
 
 from runbuilders import row
 
@@ -220,6 +220,7 @@ def test_scanner_reads_only_appended_bytes(index, monkeypatch):
     scanner.scan()
     read_sizes = []
     real_open = open
+    real_open_regular = scanner_module.open_regular
 
     class Spy:
         def __init__(self, handle):
@@ -239,13 +240,13 @@ def test_scanner_reads_only_appended_bytes(index, monkeypatch):
         def __getattr__(self, name):
             return getattr(self.handle, name)
 
-    monkeypatch.setattr(indexfile, "open", lambda *a, **k: Spy(real_open(*a, **k)), raising=False)
+    monkeypatch.setattr(scanner_module, "open_regular", lambda path: Spy(real_open_regular(path)))
     appended = json.dumps(row("new")).encode() + b"\n"
     with real_open(index, "ab") as out:
         out.write(appended)
     snap = scanner.scan()
     assert len(snap.state.records) == 201
-    assert sum(read_sizes) <= len(appended) + indexfile._GUARD_BYTES
+    assert sum(read_sizes) <= len(appended) + scanner_module._GUARD_BYTES
     assert sum(read_sizes) < index.stat().st_size // 10
 
 

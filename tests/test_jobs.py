@@ -9,7 +9,11 @@ import time
 
 import pytest
 
-from agentv_resume import jobs, process, supervisor
+from agentv_resume.jobs import process
+from agentv_resume.jobs import supervisor
+from agentv_resume.jobs.lock import lock_holder
+from agentv_resume.jobs.store import Job, JobStore
+from agentv_resume.launching.launcher import detach
 from standin import RESUME_INTERRUPTED, fresh, launcher, short_grace, standins, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("short_grace")
@@ -90,13 +94,12 @@ def test_agentv_deleted_before_the_supervisor_starts_it_is_failed_127(launcher, 
     agentv = standins([("exit", 0)])
     job, lock_fd = launcher.start(fresh("new-5"), agentv.path)
     agentv.path.unlink()
-    from agentv_resume import launch
 
-    launch.detach(job, lock_fd)
+    detach(job, lock_fd)
     status = launcher.wait_end(job.id)
     assert status["status"] == "failed" and status["exit_code"] == 127
     assert "could not start agentv" in status["log_tail"]
-    assert jobs.lock_holder(job.run_dir) is None
+    assert lock_holder(job.run_dir) is None
 
 
 def test_stop_ends_agentv_and_its_children_promptly(launcher, standins, short_grace):
@@ -118,7 +121,7 @@ def test_stop_ends_agentv_and_its_children_promptly(launcher, standins, short_gr
     assert agentv.alive() == []
     assert process.group_members(pids[0]) == []
     assert took < short_grace + 1.0
-    assert jobs.lock_holder(job.run_dir) is None
+    assert lock_holder(job.run_dir) is None
 
 
 def test_stop_escalates_to_sigkill_for_the_whole_group(launcher, standins, short_grace):
@@ -163,29 +166,27 @@ def test_stop_of_a_finished_job_is_already_terminal(launcher, standins):
 
 
 def test_stop_while_starting_never_starts_agentv(launcher, standins):
-    from agentv_resume import launch
 
     agentv = standins([("print", "should not run\n")])
     job, lock_fd = launcher.start(fresh("new-10"), agentv.path)
     assert launcher.status(job.id)["status"] == "starting"
     answer = launcher.store.stop(launcher.store.get(job.id))
     assert answer["stopped"] is True
-    launch.detach(job, lock_fd)
+    detach(job, lock_fd)
     status = launcher.wait_end(job.id)
     assert status["status"] == "stopped"
     assert status["exit_code"] is None
     assert not agentv.started()
-    assert jobs.lock_holder(job.run_dir) is None
+    assert lock_holder(job.run_dir) is None
 
 
 def test_stop_right_after_detach_is_not_lost(launcher, standins):
     """A Stop racing the supervisor's start: before, during or after spawning agentv."""
-    from agentv_resume import launch
 
     for n in range(5):
         agentv = standins([("wait", str(launcher.root / "never"))], name=f"agentv{n}")
         job, lock_fd = launcher.start(fresh(f"race-{n}"), agentv.path)
-        launch.detach(job, lock_fd)
+        detach(job, lock_fd)
         time.sleep(0.005 * n)
         launcher.store.stop(launcher.store.get(job.id))
         status = launcher.wait_end(job.id)
@@ -197,7 +198,7 @@ def test_a_new_store_sees_the_jobs_with_their_logs(launcher, standins, project):
     agentv = standins([("print", "kept on disk\n"), ("wait", str(project / "go"))])
     job = launcher.detach(fresh("new-11"), agentv.path)
     launcher.wait_status(job.id, "running")
-    restarted = jobs.JobStore(project)  # the server restarted
+    restarted = JobStore(project)  # the server restarted
     assert [each.id for each in restarted.all()] == [job.id]
     wait_for(lambda: "kept on disk" in restarted.get(job.id).log_tail(), what="the log")
     assert restarted.status(restarted.get(job.id))["status"] == "running"
@@ -232,7 +233,7 @@ def test_progress_of_a_resumed_interrupted_run_grows_from_6_to_12(launcher, stan
     status = launcher.wait_end(job.id)
     assert status["status"] == "finished"
     assert status["progress"] == {"done": 12, "planned": 12}
-    assert jobs.JobStore(project).status(launcher.store.get(job.id))["progress"] == {"done": 12, "planned": 12}
+    assert JobStore(project).status(launcher.store.get(job.id))["progress"] == {"done": 12, "planned": 12}
 
 
 def test_progress_survives_agentv_rewriting_the_index_as_it_ends(launcher, standins, project):
@@ -262,8 +263,8 @@ def test_a_truncated_last_line_gets_its_newline_before_agentv_starts(launcher, s
 
 # --- the log, read from disk ------------------------------------------------------
 
-def _job_with_log(tmp_path, data: bytes, status: str = "running") -> jobs.Job:
-    job = jobs.Job(tmp_path, {"id": "20260101-000000-abcdef", "status": status})
+def _job_with_log(tmp_path, data: bytes, status: str = "running") -> Job:
+    job = Job(tmp_path, {"id": "20260101-000000-abcdef", "status": status})
     job.log_path.write_bytes(data)
     return job
 
@@ -304,7 +305,7 @@ def test_log_tail_starts_at_a_line_and_without_a_broken_character(tmp_path):
 
 
 def test_log_of_a_job_without_output_is_empty(tmp_path):
-    job = jobs.Job(tmp_path, {"id": "x", "status": "starting"})
+    job = Job(tmp_path, {"id": "x", "status": "starting"})
     assert job.log_tail() == "" and job.log_since(0) == ("", 0)
 
 
@@ -335,14 +336,14 @@ def test_a_job_whose_runner_vanished_before_agentv_is_lost(launcher, standins):
 
 
 def test_the_supervisor_module_runs_as_documented(launcher, standins):
-    """`python -m agentv_resume.supervisor JOB_DIR LOCK_FD` does what the fast start-up does."""
+    """`python -m agentv_resume.jobs.supervisor JOB_DIR LOCK_FD` does what the fast start-up does."""
     import subprocess
     import sys
 
     agentv = standins([("print", "via -m\n")])
     job, lock_fd = launcher.start(fresh("new-13"), agentv.path)
     try:
-        done = subprocess.run([sys.executable, "-m", "agentv_resume.supervisor", str(job.dir), str(lock_fd)],
+        done = subprocess.run([sys.executable, "-m", "agentv_resume.jobs.supervisor", str(job.dir), str(lock_fd)],
                               pass_fds=(lock_fd,), capture_output=True, timeout=30)
     finally:
         os.close(lock_fd)

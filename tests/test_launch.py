@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume import jobs, launch, process
-from agentv_resume.request import LaunchError
+from agentv_resume.jobs import process
+from agentv_resume.jobs.lock import lock_holder
+from agentv_resume.jobs.runner import run_job
+from agentv_resume.launching.launcher import detach, start
+from agentv_resume.launching.request import LaunchError
 from standin import (  # noqa: F401
     INTERRUPTED, RESUME_INTERRUPTED, fresh, launcher, short_grace, standins, wait_for,
 )
@@ -53,14 +56,14 @@ def test_agentv_bin_and_path_are_used_when_no_agentv_is_given(launcher, project,
     monkeypatch.setenv("AGENTV_BIN", str(tmp_path / "missing-agentv"))
     prepared = launcher.prepare(fresh("x"))
     with pytest.raises(LaunchError) as caught:
-        launch.start(prepared, launcher.project, launcher.reader, launcher.store)
+        start(prepared, launcher.project, launcher.reader, launcher.store)
     assert caught.value.status == 503 and "missing-agentv" in caught.value.message
     spaced = tmp_path / "my tools" / "agentv"
     spaced.parent.mkdir()
     spaced.write_text("#!/bin/sh\n")
     spaced.chmod(0o755)
     monkeypatch.setenv("AGENTV_BIN", str(spaced))
-    job, lock_fd = launch.start(prepared, launcher.project, launcher.reader, launcher.store)
+    job, lock_fd = start(prepared, launcher.project, launcher.reader, launcher.store)
     os.close(lock_fd)
     assert job.record["argv"][0] == str(spaced)
     monkeypatch.setenv("AGENTV_BIN", f"{sys.executable} -I")  # a command with arguments
@@ -68,7 +71,7 @@ def test_agentv_bin_and_path_are_used_when_no_agentv_is_given(launcher, project,
     monkeypatch.delenv("AGENTV_BIN")
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(LaunchError) as caught:
-        launch.start(prepared, launcher.project, launcher.reader, launcher.store)
+        start(prepared, launcher.project, launcher.reader, launcher.store)
     assert caught.value.status == 503
 
 
@@ -94,9 +97,9 @@ def test_start_records_the_job_and_holds_the_lock_until_handed_over(launcher, st
     assert record["argv"] == [str(agentv.path), *record["args"]]
     assert record["run_dir"] == str(project / INTERRUPTED)
     assert record["progress_planned"] == 12 and record["progress_base_done"] == 6
-    assert jobs.lock_holder(project / INTERRUPTED) == job.id
+    assert lock_holder(project / INTERRUPTED) == job.id
     assert launcher.store.active_for(project / INTERRUPTED) == job.id
-    launch.detach(job, lock_fd)
+    detach(job, lock_fd)
     launcher.wait_end(job.id)
     assert launcher.store.active_for(project / INTERRUPTED) is None
 
@@ -122,7 +125,7 @@ def test_a_supervisor_that_cannot_start_fails_the_job_and_frees_the_run(launcher
     status = launcher.status(job.id)
     assert status["status"] == "failed"
     assert "Too many open files" in status["log_error"]
-    assert jobs.lock_holder(project / INTERRUPTED) is None
+    assert lock_holder(project / INTERRUPTED) is None
     assert not agentv.started()
 
 
@@ -139,12 +142,12 @@ def test_a_job_that_cannot_be_recorded_is_503_and_removes_the_run_dir_it_made(la
 def test_a_job_id_collision_picks_another_id(launcher, standins, monkeypatch):
     agentv = standins([("exit", 0)])
     ids = iter(["20260101-000000-aaaaaa", "20260101-000000-aaaaaa", "20260101-000000-bbbbbb"])
-    monkeypatch.setattr(jobs, "new_job_id", lambda: next(ids))
+    monkeypatch.setattr("agentv_resume.launching.launcher.new_job_id", lambda: next(ids))
     first = launcher.detach(fresh("c1"), agentv.path)
     second, lock_fd = launcher.start(fresh("c2"), agentv.path)
     assert (first.id, second.id) == ("20260101-000000-aaaaaa", "20260101-000000-bbbbbb")
-    assert jobs.lock_holder(second.run_dir) == second.id  # the lock names the id finally used
-    launch.detach(second, lock_fd)
+    assert lock_holder(second.run_dir) == second.id  # the lock names the id finally used
+    detach(second, lock_fd)
     launcher.wait_end(first.id)
     launcher.wait_end(second.id)
 
@@ -155,7 +158,7 @@ def test_foreground_job_streams_output_and_returns_the_exit_code(launcher, stand
     agentv = standins([("print", "line 1\n"), ("row", "case-07"), ("sleep", 1.2), ("print", "line 2\n"), ("exit", 4)])
     job, lock_fd = launcher.start(RESUME_INTERRUPTED, agentv.path, source="cli")
     chunks, ticks = [], []
-    code = jobs.run_job(job, lock_fd, echo=chunks.append,
+    code = run_job(job, lock_fd, echo=chunks.append,
                         on_tick=lambda: ticks.append(launcher.store.progress(job)))
     assert code == 4
     assert b"".join(chunks) == b"line 1\nline 2\n"
@@ -164,7 +167,7 @@ def test_foreground_job_streams_output_and_returns_the_exit_code(launcher, stand
     status = launcher.status(job.id)
     assert status["status"] == "failed" and status["source"] == "cli"
     assert status["log_tail"] == "line 1\nline 2\n"
-    assert jobs.lock_holder(project / INTERRUPTED) is None
+    assert lock_holder(project / INTERRUPTED) is None
     with pytest.raises(OSError):
         os.close(lock_fd)  # run_job closed it
 
@@ -177,7 +180,7 @@ def test_foreground_job_honours_a_stop_from_the_server(launcher, standins, proje
         if agentv.child_pids():
             launcher.store.stop(launcher.store.get(job.id))
 
-    code = jobs.run_job(job, lock_fd, on_tick=stop_from_elsewhere)
+    code = run_job(job, lock_fd, on_tick=stop_from_elsewhere)
     assert job.record["status"] == "stopped"
     assert code == 128 + signal.SIGTERM
     assert agentv.alive() == []
@@ -190,7 +193,7 @@ def test_foreground_echo_that_breaks_does_not_stop_the_job(launcher, standins):
     def broken(chunk):
         raise BrokenPipeError(32, "Broken pipe")
 
-    assert jobs.run_job(job, lock_fd, echo=broken) == 0
+    assert run_job(job, lock_fd, echo=broken) == 0
     assert job.log_path.read_text() == "a\nb\n"
 
 
@@ -202,12 +205,14 @@ def test_ctrl_c_in_the_foreground_interrupts_agentv_and_records_stopped(launcher
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from standin import Launcher
-from agentv_resume import jobs
+from agentv_resume.jobs.lock import lock_holder
+from agentv_resume.jobs.runner import run_job
+from agentv_resume.launching.launcher import detach, start
 from pathlib import Path
 launcher = Launcher(Path({str(project)!r}))
 job, lock_fd = launcher.start({RESUME_INTERRUPTED!r}, {str(agentv.path)!r}, source="cli")
 print(job.id, flush=True)
-sys.exit(jobs.run_job(job, lock_fd) % 256)
+sys.exit(run_job(job, lock_fd) % 256)
 """)
     cli = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
@@ -232,7 +237,7 @@ def test_foreground_argv_cwd_and_exit_code_with_a_fake_agentv(launcher, project,
     fake.chmod(0o755)
     job, lock_fd = launcher.start(RESUME_INTERRUPTED, fake, source="cli")
     fp.register([str(fake), "eval", "run", "evals/long.yaml", "--output", INTERRUPTED, "--resume"], returncode=2)
-    assert jobs.run_job(job, lock_fd) == 2
+    assert run_job(job, lock_fd) == 2
     call = fp.calls[0]
     assert call[0] == str(fake)
     assert job.record["status"] == "failed" and job.record["exit_code"] == 2
@@ -244,7 +249,7 @@ def test_foreground_popen_kwargs(launcher, project, fp, tmp_path):
     fake.chmod(0o755)
     job, lock_fd = launcher.start(fresh("kw"), fake, source="cli")
     recorder = fp.register([str(fake), fp.any()], returncode=0)
-    assert jobs.run_job(job, lock_fd) == 0
+    assert run_job(job, lock_fd) == 0
     kwargs = recorder.calls[0].kwargs
     assert kwargs["cwd"] == str(project)
     assert kwargs["start_new_session"] is True
@@ -262,8 +267,8 @@ def test_the_supervisor_start_up_path_stays_lean():
     """What the supervisor imports before it starts agentv (json/subprocess/signal cost ~20 ms)."""
     argv = process.supervisor_argv("/nonexistent", 0)
     code = argv[argv.index("-c") + 1].replace(
-        "from agentv_resume.supervisor import main; sys.exit(main(sys.argv[2:]))",
-        "import agentv_resume.supervisor; print(sorted(sys.modules))")
+        "from agentv_resume.jobs.supervisor import main; sys.exit(main(sys.argv[2:]))",
+        "import agentv_resume.jobs.supervisor; print(sorted(sys.modules))")
     out = subprocess.run([*argv[:argv.index("-c") + 1], code, *argv[argv.index("-c") + 2:]],
                          capture_output=True, text=True, check=True).stdout
     loaded = set(eval(out))
@@ -271,7 +276,7 @@ def test_the_supervisor_start_up_path_stays_lean():
 
 
 def test_launch_latency(launcher, tmp_path, capsys):
-    """launch.start + detach → agentv's process exists (its first statement ran)."""
+    """start + detach → agentv's process exists (its first statement ran)."""
     mark = tmp_path / "mark"
     stand_in = tmp_path / "agentv-sh"
     stand_in.write_text(f"#!/bin/sh\ndate +%s.%N > {mark}\n")
@@ -281,8 +286,8 @@ def test_launch_latency(launcher, tmp_path, capsys):
         mark.unlink(missing_ok=True)
         prepared = launcher.prepare(fresh(f"latency-{n}"))
         began = time.time()
-        job, lock_fd = launch.start(prepared, launcher.project, launcher.reader, launcher.store, agentv=str(stand_in))
-        launch.detach(job, lock_fd)
+        job, lock_fd = start(prepared, launcher.project, launcher.reader, launcher.store, agentv=str(stand_in))
+        detach(job, lock_fd)
         wait_for(lambda: mark.exists() and mark.read_text(), interval=0.0005, what="the stand-in")
         latencies.append((float(mark.read_text()) - began) * 1000)
         launcher.wait_end(job.id)

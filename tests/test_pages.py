@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from agentv_resume import jobs
-from agentv_resume.actions import action_body
-from agentv_resume.project import Project
-from agentv_resume.runs import RunReader
+from agentv_resume.jobs.lock import acquire_lock
+from agentv_resume.jobs.store import JobStore
+from agentv_resume.launching.actions import action_body
+from agentv_resume.runs.project import Project
+from agentv_resume.runs.reader import RunReader
 from runbuilders import make_run, row
 from web_support import (  # noqa: F401  (client is a fixture)
     RUNS_DIR, body_of, client, client_for, find, one, order_runs, parse, text_of,
@@ -134,7 +135,7 @@ def test_read_only_disables_and_marks_the_buttons(project):
 
 
 def _active_job(project, run: str, job_id: str = "20260101-000000-abc123"):
-    store = jobs.JobStore(project)
+    store = JobStore(project)
     run_dir = project / RUNS_DIR / run
     job = store.create(job_id=job_id, argv=["agentv"], args=[], command="agentv eval run evals/long.yaml --resume",
                        run_dir=run_dir, source="server",
@@ -142,7 +143,7 @@ def _active_job(project, run: str, job_id: str = "20260101-000000-abc123"):
                                       "progress_offset": (run_dir / "index.jsonl").stat().st_size})
     job.record.update(status="running", supervisor_pid=os.getpid(), supervisor_start=None)
     job.save()
-    return job, jobs.acquire_lock(run_dir, job_id)
+    return job, acquire_lock(run_dir, job_id)
 
 
 def test_active_job_replaces_the_buttons_with_stop(client, project):
@@ -172,7 +173,7 @@ def test_active_job_in_read_only_mode_cannot_be_stopped(project):
 
 
 def test_run_held_by_an_unknown_process(client, project):
-    fd = jobs.acquire_lock(project / RUNS_DIR / "errored", "someone-else")
+    fd = acquire_lock(project / RUNS_DIR / "errored", "someone-else")
     try:
         html = client.get("/runs/errored").text
         assert _buttons(html) == {RESUME: None, RERUN: None, STOP: None}
@@ -295,7 +296,7 @@ def test_index_without_runs(tmp_path):
 
 
 def _job(project, status: str, log: bytes = b"line one\nline two\n", job_id="20260101-000000-def456"):
-    store = jobs.JobStore(project)
+    store = JobStore(project)
     job = store.create(job_id=job_id, argv=["agentv"], args=[],
                        command="agentv eval run evals/long.yaml --output .agentv/results/runs/default/interrupted --resume",
                        run_dir=project / RUNS_DIR / "interrupted", source="server",
@@ -311,7 +312,7 @@ def _job(project, status: str, log: bytes = b"line one\nline two\n", job_id="202
 def test_job_page_while_starting(client, project):
     job = _job(project, "starting")
     # Between launch and supervisor, the launcher holds the run's lock for the job.
-    fd = jobs.acquire_lock(project / RUNS_DIR / "interrupted", job.id)
+    fd = acquire_lock(project / RUNS_DIR / "interrupted", job.id)
     try:
         html = client.get(f"/jobs/{job.id}").text
     finally:
@@ -343,7 +344,7 @@ def test_job_page_after_the_end(client, project):
 
 def test_job_page_read_only(project):
     job = _job(project, "starting")
-    fd = jobs.acquire_lock(project / RUNS_DIR / "interrupted", job.id)
+    fd = acquire_lock(project / RUNS_DIR / "interrupted", job.id)
     try:
         stop = one(client_for(project, read_only=True).get(f"/jobs/{job.id}").text, data_testid=STOP)
     finally:

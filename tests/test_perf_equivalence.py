@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentv_resume import indexfile
-from agentv_resume.indexfile import STRING_FIELDS, VALUE_FIELDS, IndexState, apply_line, parse_line, parse_line_fast
+from agentv_resume.runs import index as indexfile
+from agentv_resume.runs.index import STRING_FIELDS, VALUE_FIELDS, IndexState, apply_line, parse_line, parse_line_fast
 
 pytest.importorskip("orjson")
 

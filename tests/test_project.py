@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume.project import Project, ProjectNotFound, RunNotFound, find_project_root
+from agentv_resume.runs.project import Project, ProjectNotFound, RunNotFound, find_project_root
 
 from runbuilders import RUNS, make_run, row, set_cache
 

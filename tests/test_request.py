@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume.project import Project
-from agentv_resume.request import KEYS, LaunchError, default_output, parse_request, resolve_request
-from agentv_resume.runs import RunReader
+from agentv_resume.runs.project import Project
+from agentv_resume.launching.request import KEYS, LaunchError, parse_request
+from agentv_resume.launching.resolve import default_output, resolve_request
+from agentv_resume.runs.reader import RunReader
 
 from runbuilders import RUNS, add_run, make_run, row, set_cache
 

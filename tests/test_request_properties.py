@@ -3,7 +3,7 @@ answers a LaunchRequest or a 400, and what it accepts is safe to hand to agentv.
 
 The example-based rules live in test_request.py / test_api.py; here hypothesis
 throws any JSON value at ``parse_request`` and at the whole prepare path
-(``launch.prepare`` over a real project in a temporary directory), and checks:
+(``prepare`` over a real project in a temporary directory), and checks:
 
 * nothing but ``LaunchError(400)`` ever escapes;
 * an accepted body obeys the contract's rules 2-7 (checked here with an
@@ -27,11 +27,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from agentv_resume import launch
-from agentv_resume.cliargs import build_args, command_string
-from agentv_resume.project import Project
-from agentv_resume.request import KEYS, MAX_WORKERS, LaunchError, LaunchRequest, default_output, parse_request
-from agentv_resume.runs import RunReader
+from agentv_resume.launching.launcher import prepare
+from agentv_resume.launching.argv import build_args, command_string
+from agentv_resume.runs.project import Project
+from agentv_resume.launching.request import KEYS, MAX_WORKERS, LaunchError, LaunchRequest, parse_request
+from agentv_resume.launching.resolve import default_output
+from agentv_resume.runs.reader import RunReader
 from runbuilders import FIXTURE_PROJECT, fill_project_root, row
 from web_support import client_for
 
@@ -304,7 +305,7 @@ def prepare_env(real_project):
 def test_prepare_answers_a_command_or_a_400_and_stays_inside(prepare_env, body):
     project, reader = prepare_env
     try:
-        prepared = launch.prepare(body, project, reader)
+        prepared = prepare(body, project, reader)
     except LaunchError as exc:
         assert exc.status == 400, exc.message
         json.dumps({"error": exc.message}, ensure_ascii=False).encode("utf-8")
@@ -364,5 +365,5 @@ def test_huge_numbers_and_lone_surrogates_are_400(body, word):
 def test_paths_the_filesystem_refuses_are_400(prepare_env, body):
     project, reader = prepare_env
     with pytest.raises(LaunchError) as info:
-        launch.prepare(body, project, reader)
+        prepare(body, project, reader)
     assert info.value.status == 400

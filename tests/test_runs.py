@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume import runs
-from agentv_resume.runs import RunReader, read_run
+from agentv_resume.runs import reader as reader_module
+from agentv_resume.runs.reader import RunReader, read_run
 
 from runbuilders import RUNS, add_run, make_run, row
 
@@ -298,7 +298,7 @@ def test_a_deleted_suite_file_shows_within_the_check_interval(project, monkeypat
     run_dir = project / RUNS / "errored"
     assert reader.read(run_dir).suite_filter == "evals/greetings.yaml"
     (project / "evals" / "greetings.yaml").unlink()
-    monkeypatch.setattr(runs, "SUITE_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(reader_module, "SUITE_CHECK_SECONDS", 0.0)
     view = reader.read(run_dir)
     assert view.suite_filter is None and "no longer exists" in view.blocked
     (project / "evals" / "greetings.yaml").write_text("restored")

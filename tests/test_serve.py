@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from agentv_resume.web import serve as serve_module
+from agentv_resume.web import server as serve_module
 
 URL_LINE = re.compile(r"^studio-resume: serving (.+) at (http://127\.0\.0\.1:(\d+)/)$")
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from agentv_resume.web import api, security
+from agentv_resume.web import security
 from agentv_resume.web.security import HostPolicy, Refused
 from web_support import client, client_for, run_body  # noqa: F401  (client is a fixture)
 
@@ -212,7 +212,7 @@ def test_unexpected_exception_is_a_json_500_without_traceback(client, monkeypatc
     def boom(bench):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(api, "_summaries", boom)  # what /api/runs is made of
+    monkeypatch.setattr("agentv_resume.web.runs._summaries", boom)  # what /api/runs is made of
     response = client.get("/api/runs")
     assert response.status == 500
     assert response.content_type == "application/json"
@@ -222,7 +222,7 @@ def test_unexpected_exception_is_a_json_500_without_traceback(client, monkeypatc
 
 
 def test_unexpected_exception_on_a_page_is_an_html_500(client, monkeypatch):
-    monkeypatch.setattr(api, "summaries", lambda bench: 1 / 0)
+    monkeypatch.setattr("agentv_resume.web.runs.summaries", lambda bench: 1 / 0)
     response = client.get("/")
     assert response.status == 500
     assert response.content_type.startswith("text/html")
