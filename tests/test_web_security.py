@@ -102,6 +102,23 @@ def test_origin_with_another_port_is_refused_once_the_port_is_known(project):
     assert other.status == 403
 
 
+@pytest.mark.parametrize("ports, origin, allowed", [
+    ([3118], "http://localhost", False),        # no port: port 80, not this server
+    ([3118], "http://127.0.0.1", False),
+    ([3118], "http://[::1]", False),
+    ([3118], "http://localhost:80", False),
+    ([3118], "http://localhost:3118", True),
+    ([80], "http://localhost", True),           # a server on 80 is the page's own origin
+    ([80], "http://localhost:80", True),
+    ([3118], "http://localhost:", False),
+])
+def test_an_origin_without_a_port_means_port_80(project, ports, origin, allowed):
+    client = client_for(project, allowed_hosts=HostPolicy.for_host("127.0.0.1", ports=ports))
+    response = client.post("/api/eval/preview", run_body(project, "errored"), headers={"Origin": origin},
+                           host=f"localhost:{ports[0]}")
+    assert (response.status == 200) is allowed, response.json
+
+
 def test_reads_ignore_origin(client):
     # A cross-origin read is stopped by the browser's same-origin policy (no CORS
     # headers are ever sent); only the Host check applies to GET.

@@ -86,14 +86,23 @@ class HostPolicy:
             names.add(host_name(host))
         return cls(names, set(ports))
 
-    def allows(self, authority: str) -> bool:
-        """``authority``: ``name`` or ``name:port`` as a Host header carries it."""
+    def allows(self, authority: str, default_port: str | None = None) -> bool:
+        """``authority``: ``name`` or ``name:port`` as a Host header carries it.
+
+        ``default_port``: the port a missing one stands for.  An ``Origin``
+        without a port is port 80 (``http://localhost`` is not a page of a
+        server on :3118); a ``Host`` without one is let through (browsers
+        always name a port that is not the default, and HTTP/1.0 falls back
+        to the socket's name).
+        """
         authority = (authority or "").strip().lower()
         if not authority:
             return False
         name, port = _split_authority(authority)
         if name is None or name not in self.names:
             return False
+        if port is None:
+            port = default_port
         if port is None:
             return True
         if not port.isdigit():
@@ -134,7 +143,7 @@ def check_origin(environ: dict, policy: HostPolicy) -> None:
         return  # not a browser (curl, scripts): the Host check already applied
     origin = origin.strip().lower()
     scheme, sep, authority = origin.partition("://")
-    if scheme != "http" or not sep or "/" in authority or not policy.allows(authority):
+    if scheme != "http" or not sep or "/" in authority or not policy.allows(authority, default_port="80"):
         raise Refused(403, f"Requests from origin {origin!r} are refused")
 
 
