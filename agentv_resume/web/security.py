@@ -21,6 +21,8 @@ MAX_BODY_BYTES = 64 * 1024
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 BODY_KEY = "studio_resume.body"
+# Set on a refused request: the server closes its connection after the answer.
+CLOSE_KEY = "studio_resume.close"
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -190,9 +192,13 @@ def guard(environ: dict, policy: HostPolicy) -> None:
     The body of a mutating request is read here (capped) and kept in the
     environ under ``BODY_KEY`` for the route.
     """
-    check_host(environ, policy)
-    if environ.get("REQUEST_METHOD", "GET").upper() not in MUTATING_METHODS:
-        return
-    check_origin(environ, policy)
-    check_content_type(environ)
-    environ[BODY_KEY] = read_body(environ)
+    try:
+        check_host(environ, policy)
+        if environ.get("REQUEST_METHOD", "GET").upper() not in MUTATING_METHODS:
+            return
+        check_origin(environ, policy)
+        check_content_type(environ)
+        environ[BODY_KEY] = read_body(environ)
+    except Refused:
+        environ[CLOSE_KEY] = True
+        raise

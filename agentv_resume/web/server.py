@@ -19,6 +19,17 @@ THREADS = 8
 # waitress refuses bigger bodies itself; between 64 KiB and this the app
 # answers its own JSON 413.
 WAITRESS_BODY_LIMIT = 1024 * 1024
+# Connections: waitress stops accepting at its limit (default 100) and closes
+# an idle one only after channel_timeout (default 120 s), so 120 idle sockets
+# (a hostile page opens them through many host names; each one refused with
+# 421 used to stay open) locked everyone out for two minutes.  Now an idle
+# connection goes after CHANNEL_TIMEOUT seconds (one busy with a request,
+# such as a live event stream, never counts as idle), refused requests close
+# theirs, and the limit is above what a browser opens in total (Chromium:
+# 256 sockets).
+CONNECTION_LIMIT = 400
+CHANNEL_TIMEOUT = 15
+CLEANUP_INTERVAL = 2
 
 
 def _say(stream, message: str) -> None:
@@ -103,7 +114,10 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
     socket_map: dict = {}
     try:
         server = create_server(app, map=socket_map, host=host, port=port, threads=THREADS, ident="studio-resume",
-                               max_request_body_size=WAITRESS_BODY_LIMIT, clear_untrusted_proxy_headers=True)
+                               max_request_body_size=WAITRESS_BODY_LIMIT, clear_untrusted_proxy_headers=True,
+                               connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT,
+                               cleanup_interval=CLEANUP_INTERVAL)
+        _close_refused_connections(server, socket_map)
     except (OSError, ValueError) as exc:
         _close_map(socket_map)  # waitress leaves its half-made sockets open
         hint = " (try --port 0 for any free port)" if "in use" in str(exc).lower() else ""
@@ -134,6 +148,30 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
         close_server(server)
         return int(ExitStatus.OK)
     return _run(server)
+
+
+def _close_refused_connections(server, socket_map: dict) -> None:
+    """Close the connection after an answer the security rules refused (421,
+    403, 413, 415): a client that sent one foreign request gets no kept-alive
+    socket to hold.  A WSGI app may not send ``Connection`` itself (PEP 3333),
+    so the app marks the request (``security.CLOSE_KEY``) and waitress's task
+    closes it."""
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+    from waitress.task import WSGITask
+
+    class ClosingTask(WSGITask):
+        def build_response_header(self):
+            if getattr(self, "environ", None) and self.environ.get(security.CLOSE_KEY):
+                self.set_close_on_finish()
+            return super().build_response_header()
+
+    class ClosingChannel(HTTPChannel):
+        task_class = ClosingTask
+
+    for listener in [server, *socket_map.values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = ClosingChannel
 
 
 def _warm_up(studio) -> None:
