@@ -130,16 +130,23 @@ def _depth_ok(value, limit: int) -> bool:
     return True
 
 
-def parse_json(raw: bytes | str, *, expect: type | None = dict, max_depth: int = MAX_JSON_DEPTH):
+def parse_json(raw: bytes | str, *, expect: type | None = dict, max_depth: int = MAX_JSON_DEPTH,
+               utf8_errors: str = "replace", finite: bool = True):
     """JSON text as a value; ValueError (with a reason) for anything we would
-    not want to hand on: bad UTF-8, not JSON, NaN/Infinity or a float beyond
-    a double, nesting deeper than ``max_depth``, or not an ``expect``."""
+    not want to hand on: not JSON, NaN/Infinity or a float beyond a double,
+    nesting deeper than ``max_depth``, or not an ``expect``.
+
+    Bytes that are not UTF-8 read as U+FFFD, as agentv (Node) reads its own
+    files; ``utf8_errors="strict"`` refuses them instead.  ``finite=False``
+    lets ``1e999`` through as infinity, as Node's JSON.parse reads it (for a
+    caller that checks the one number it uses).
+    """
     try:
-        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+        text = raw.decode("utf-8", errors=utf8_errors) if isinstance(raw, (bytes, bytearray)) else raw
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float if finite else float)
     except RecursionError:
         raise ValueError(f"nested deeper than {max_depth} levels") from None
     except ValueError as exc:  # JSONDecodeError, a too-long integer, our own
@@ -151,7 +158,8 @@ def parse_json(raw: bytes | str, *, expect: type | None = dict, max_depth: int =
     return value
 
 
-def read_json(path, limit: int, *, expect: type | None = dict, max_depth: int = MAX_JSON_DEPTH):
+def read_json(path, limit: int, *, expect: type | None = dict, max_depth: int = MAX_JSON_DEPTH,
+              utf8_errors: str = "replace", finite: bool = True):
     """The JSON value in ``path``; ``Unreadable`` for any failure at all."""
     try:
         raw = read_regular(path, limit)
@@ -160,7 +168,7 @@ def read_json(path, limit: int, *, expect: type | None = dict, max_depth: int = 
     except (OSError, ValueError) as exc:
         raise Unreadable(path, getattr(exc, "strerror", None) or str(exc)) from None
     try:
-        return parse_json(raw, expect=expect, max_depth=max_depth)
+        return parse_json(raw, expect=expect, max_depth=max_depth, utf8_errors=utf8_errors, finite=finite)
     except (ValueError, RecursionError, MemoryError) as exc:
         raise Unreadable(path, str(exc) or "not valid JSON") from None
 

@@ -61,7 +61,7 @@ def test_a_file_over_the_cap_is_refused_not_read_whole(tmp_path):
 @pytest.mark.parametrize("raw, reason", [
     (b"[" * 100_000 + b"]" * 100_000, "nested"),
     (b'{"a":' * 70 + b"1" + b"}" * 70, "nested"),
-    (b"\xff\xfe{}", "UTF-8"),
+    (b"\xff\xfe{}", "JSON"),
     (b"1" * 5000, "JSON"),
     (b'{"x": 1e999}', "JSON"),
     (b'{"x": NaN}', "JSON"),
@@ -76,6 +76,14 @@ def test_any_bad_json_is_one_unreadable_answer(tmp_path, raw, reason):
     path.write_bytes(raw)
     with pytest.raises(Unreadable, match=reason):
         read_json(path, 10_000_000)
+
+
+def test_bytes_that_are_not_utf8_read_as_agentv_reads_them_or_are_refused_when_asked(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_bytes(b'{"name": "caf\xe9"}')
+    assert read_json(path, 100) == {"name": "caf\ufffd"}
+    with pytest.raises(Unreadable, match="UTF-8"):
+        read_json(path, 100, utf8_errors="strict")
 
 
 def test_a_missing_file_is_unreadable_and_says_so(tmp_path):
