@@ -18,6 +18,9 @@ from pathlib import Path
 
 from click.shell_completion import CompletionItem, get_completion_class
 
+from agentv_resume.safefiles import read_head, read_json_or
+from agentv_resume.safetext import for_terminal
+
 SHELLS = ("bash", "zsh", "fish")
 PROG_NAME = "studio-resume"
 COMPLETE_VAR = "_STUDIO_RESUME_COMPLETE"
@@ -219,7 +222,7 @@ def complete_targets(ctx, param, incomplete: str) -> list[CompletionItem]:
         for file_name in ("targets.yaml", "targets.yml"):
             path = project.agentv_dir / file_name
             if path.is_file():
-                text = path.read_bytes()[: 1024 * 1024].decode("utf-8", errors="replace")
+                text = read_head(path, 1024 * 1024).decode("utf-8", errors="replace")
                 given = set(ctx.params.get("targets") or ())
                 return [CompletionItem(name) for name in target_names(text)
                         if name.startswith(incomplete) and name not in given]
@@ -274,26 +277,26 @@ def _test_statuses(run_dir: Path) -> dict[str, dict[str, str]]:
     from agentv_resume.runs.index import normalise_status
 
     statuses: dict[str, dict[str, str]] = {}
-    with open(run_dir / "index.jsonl", "rb") as handle:
-        data = handle.read(_TEST_ID_BYTES)
+    # Not blocking on a FIFO, never more than the cap (not /dev/zero's "forever").
+    data = read_head(run_dir / "index.jsonl", _TEST_ID_BYTES)
     for raw in data.split(b"\n"):
         try:
             row = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if not isinstance(row, dict) or row.get("test_id") in (None, ""):
             continue
         target = "" if row.get("target") is None else str(row["target"])
         statuses.setdefault(str(row["test_id"]), {})[target] = normalise_status(row.get("execution_status"))
-    try:
-        meta = json.loads((run_dir / "benchmark.json").read_bytes()[:_TEST_ID_BYTES]).get("metadata") or {}
-        planned = meta.get("tests_run") or []
-    except (OSError, ValueError, AttributeError):
-        planned = []
+    benchmark = read_json_or(run_dir / "benchmark.json", _TEST_ID_BYTES, {})
+    meta = benchmark.get("metadata")
+    planned = meta.get("tests_run") if isinstance(meta, dict) else None
     for test_id in planned if isinstance(planned, list) else []:
         if isinstance(test_id, str) and test_id:
             statuses.setdefault(test_id, {})
-    return statuses
+    # An id holding a control or bidi character could not be typed, and the
+    # shell would print it raw in its list: offered only as it can be shown.
+    return {test_id: by_target for test_id, by_target in statuses.items() if for_terminal(test_id) == test_id}
 
 
 # --- paths -------------------------------------------------------------------------

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentv_resume.files import read_regular
 from agentv_resume.runs.run import INDEX_NAME
+from agentv_resume.safefiles import read_json_or
 
 AGENTV_DIR = ".agentv"
 RESULTS_DIR = "results"
@@ -207,11 +206,7 @@ class Project:
     # --- cache.json ----------------------------------------------------------
     def last_run_dir(self) -> Path | None:
         """Where agentv's `.agentv/cache.json` points (`lastRunDir`), if anywhere."""
-        try:
-            raw = read_regular(self.agentv_dir / CACHE_NAME, 1024 * 1024)
-            data = json.loads(raw.decode("utf-8", errors="replace"))
-        except (OSError, ValueError):
-            return None
+        data = read_json_or(self.agentv_dir / CACHE_NAME, 1024 * 1024)
         last = data.get("lastRunDir") if isinstance(data, dict) else None
         if not isinstance(last, str) or not last.strip():
             return None

@@ -7,14 +7,13 @@ agentv 4.x so the tool never promises a re-run agentv will not do.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentv_resume.files import read_regular
 from agentv_resume.runs.index import EXECUTION_ERROR, OK, QUALITY_FAILURE
 from agentv_resume.runs.scanner import IndexSnapshot
+from agentv_resume.safefiles import Unreadable, read_json
 
 INDEX_NAME = "index.jsonl"
 DRY_RUN_SUFFIX = "-dry-run"
@@ -38,13 +37,13 @@ def read_benchmark(run_dir: Path) -> BenchmarkInfo:
     info = BenchmarkInfo()
     path = run_dir / BENCHMARK_NAME
     try:
-        data = json.loads(read_regular(path, BENCHMARK_MAX_BYTES).decode("utf-8", errors="replace"))
-    except FileNotFoundError:
-        info.warnings.append("benchmark.json is missing: planned cases and suite file are unknown")
-        return info
-    except (OSError, ValueError) as exc:
-        reason = "is not valid JSON" if isinstance(exc, ValueError) else "cannot be read"
-        info.warnings.append(f"benchmark.json {reason}: planned cases and suite file are unknown")
+        # Node reads 1e400 as Infinity; the one number used is checked below.
+        data = read_json(path, BENCHMARK_MAX_BYTES, expect=None, finite=False)
+    except Unreadable as exc:
+        if exc.missing:
+            info.warnings.append("benchmark.json is missing: planned cases and suite file are unknown")
+        else:
+            info.warnings.append(f"benchmark.json cannot be read ({exc.reason}): planned cases and suite file are unknown")
         return info
     meta = data.get("metadata") if isinstance(data, dict) else None
     if not isinstance(meta, dict):
