@@ -18,7 +18,7 @@ from pathlib import Path
 
 from click.shell_completion import CompletionItem, get_completion_class
 
-from agentv_resume.safefiles import read_head, read_json_or
+from agentv_resume.files import read_head, read_json_or
 from agentv_resume.safetext import for_terminal
 
 SHELLS = ("bash", "zsh", "fish")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentv_resume.runs.run import INDEX_NAME
-from agentv_resume.safefiles import read_json_or
+from agentv_resume.files import read_json_or
 
 AGENTV_DIR = ".agentv"
 RESULTS_DIR = "results"

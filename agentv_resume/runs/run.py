@@ -13,7 +13,7 @@ from pathlib import Path
 
 from agentv_resume.runs.index import EXECUTION_ERROR, OK, QUALITY_FAILURE
 from agentv_resume.runs.scanner import IndexSnapshot
-from agentv_resume.safefiles import Unreadable, read_json
+from agentv_resume.files import Unreadable, read_json
 
 INDEX_NAME = "index.jsonl"
 DRY_RUN_SUFFIX = "-dry-run"

@@ -10,7 +10,7 @@ import os
 import pytest
 from click.shell_completion import ShellComplete
 
-from agentv_resume import completion
+from agentv_resume.cli import completion
 from agentv_resume.cli import main
 from runbuilders import make_run, row
 from web_support import client_for

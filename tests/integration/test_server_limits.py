@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from agentv_resume.web import serve as serve_module
+from agentv_resume.web import server as serve_module
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentv_resume.safefiles import (
+from agentv_resume.files import (
     Unreadable, UnsafeFile, link_problem, open_append, open_lock, open_regular, open_update, parse_json,
     read_json, read_regular, write_replace,
 )
