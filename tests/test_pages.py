@@ -29,6 +29,16 @@ def _buttons(html: str) -> dict[str, object]:
             for found in [find(html, data_testid=testid)]}
 
 
+def _inactive(button) -> bool:
+    """Disabled the accessible way: still focusable (no ``disabled``), announced
+    by ``aria-disabled``, with its reason reachable through ``aria-describedby``."""
+    if button.get("aria-disabled") != "true":
+        return False
+    assert "disabled" not in button.attrs, "a disabled button must stay focusable"
+    assert button.get("aria-describedby"), "a disabled button says why"
+    return True
+
+
 def _expected_body(project, run: str, mode: str) -> dict:
     proj = Project(project)
     view = RunReader(project).read(project / RUNS_DIR / run)
@@ -45,7 +55,7 @@ def test_errored_run_offers_both_actions(client, project):
     assert text_of(resume) == "Resume run — 2 cases"
     assert text_of(rerun) == "Rerun failed cases — 3 cases"
     assert resume.tag == rerun.tag == "button"
-    assert "disabled" not in resume.attrs and "disabled" not in rerun.attrs
+    assert not _inactive(resume) and not _inactive(rerun)
     assert "primary" in resume.get("class") and "secondary" in rerun.get("class")
     assert body_of(resume) == {"suite_filter": "evals/greetings.yaml", "target": ["default"],
                                "output": ".agentv/results/runs/default/errored", "resume": True}
@@ -95,7 +105,7 @@ def test_unknown_suite_blocks_with_the_reason(client, project):
     for testid in (RESUME, RERUN):
         button = buttons[testid]
         assert button is not None, testid
-        assert "disabled" in button.attrs
+        assert _inactive(button)
         assert button.get("data-body") is None  # nothing it could send
         assert "several eval files" in button.get("title")
     assert text_of(buttons[RESUME]) == "Resume run — 2 cases"
@@ -106,14 +116,14 @@ def test_unknown_suite_blocks_with_the_reason(client, project):
 def test_deleted_suite_file_blocks(client, project):
     make_run(project, "gone", [row("b", "execution_error")], eval_file="evals/deleted.yaml")
     button = _buttons(client.get("/runs/gone").text)[RESUME]
-    assert "disabled" in button.attrs and "no longer exists" in button.get("title")
+    assert _inactive(button) and "no longer exists" in button.get("title")
 
 
 def test_rejected_row_blocks_but_keeps_the_body(client, project):
     make_run(project, "rejected", [row("a", "execution_error"), {"test_id": "b", "target": "default"}])
     html = client.get("/runs/rejected").text
     button = _buttons(html)[RESUME]
-    assert "disabled" in button.attrs
+    assert _inactive(button)
     assert body_of(button)["resume"] is True
     assert "Missing or invalid score" in button.get("title")
     assert "Missing or invalid score" in html
@@ -125,7 +135,7 @@ def test_read_only_disables_and_marks_the_buttons(project):
     buttons = _buttons(html)
     for testid in (RESUME, RERUN):
         button = buttons[testid]
-        assert "disabled" in button.attrs
+        assert _inactive(button)
         assert "read-only" in text_of(button)
         assert "read-only" in button.get("title")
         assert body_of(button) == _expected_body(project, "errored", testid == RESUME and "resume" or "rerun_failed")
@@ -153,7 +163,7 @@ def test_active_job_replaces_the_buttons_with_stop(client, project):
         buttons = _buttons(html)
         assert buttons[RESUME] is None and buttons[RERUN] is None
         stop = buttons[STOP]
-        assert stop.tag == "button" and "disabled" not in stop.attrs
+        assert stop.tag == "button" and not _inactive(stop)
         assert stop.get("data-url") == f"/api/eval/run/{job.id}/stop"
         assert f'href="/jobs/{job.id}"' in html
         assert "6 / 12 cases" in html
@@ -167,7 +177,7 @@ def test_active_job_in_read_only_mode_cannot_be_stopped(project):
     job, fd = _active_job(project, "errored")
     try:
         stop = _buttons(client_for(project, read_only=True).get("/runs/errored").text)[STOP]
-        assert "disabled" in stop.attrs and "read-only" in text_of(stop)
+        assert _inactive(stop) and "read-only" in text_of(stop)
     finally:
         os.close(fd)
 
@@ -214,10 +224,14 @@ def test_rows_show_status_score_and_error(client):
     rows = [e for e in parse(html) if e.tag == "tr"][1:]
     texts = [text_of(r) for r in rows]
     assert len(rows) == 5
-    assert any("greet-2" in t and "execution_error" in t and "agent crashed on greet-2" in t for t in texts)
-    assert any("greet-4" in t and "quality_failure" in t for t in texts)
-    badges = {e.get("class") for e in parse(html) if "badge" in e.get("class", "")}
-    assert {"badge status-ok", "badge status-execution_error", "badge status-quality_failure"} <= badges
+    # The user's words, not agentv's field names; scores as agentv's dashboard shows them.
+    assert any("greet-2" in t and "errored" in t and "agent crashed on greet-2" in t for t in texts)
+    assert any("greet-4" in t and "failed" in t for t in texts)
+    assert any("greet-1" in t and "passed" in t and "100%" in t for t in texts)
+    assert not any("execution_error" in t or "quality_failure" in t for t in texts)
+    badges = {e.get("class") for e in parse(html) if "badge" in e.get("class", "").split()}
+    assert {"badge tone-good status-ok", "badge tone-bad status-execution_error",
+            "badge tone-warn status-quality_failure"} <= badges
 
 
 def test_rows_are_paged(client, project):
@@ -274,8 +288,10 @@ def test_index_lists_runs_newest_first_with_states(client, project):
     html = client.get("/").text
     rows = [e for e in parse(html) if e.tag == "tr" and e.get("data-run-id")]
     assert [r.get("data-run-id") for r in rows] == ["all-ok", "interrupted", "errored", "quality-only"]
-    states = [text_of(e) for e in parse(html) if e.get("class", "").startswith("badge state-")]
-    assert states == ["complete", "incomplete", "errored", "complete"]
+    badges = [e for e in parse(html) if "badge" in e.get("class", "").split() and "state-" in e.get("class", "")]
+    # quality-only: every case ran, two failed their checks -- never a green "complete".
+    assert [text_of(e) for e in badges] == ["complete", "incomplete", "errored", "failed"]
+    assert [e.get("class").split()[1] for e in badges] == ["tone-good", "tone-warn", "tone-bad", "tone-warn"]
     assert 'href="/runs/interrupted"' in html
     assert "6 missing" in html
 
@@ -284,7 +300,7 @@ def test_index_shows_a_running_run(client, project):
     job, fd = _active_job(project, "errored")
     try:
         html = client.get("/").text
-        assert "badge state-running" in html and f'href="/jobs/{job.id}"' in html
+        assert "state-running" in html and f'href="/jobs/{job.id}"' in html
     finally:
         os.close(fd)
 
@@ -349,7 +365,7 @@ def test_job_page_read_only(project):
         stop = one(client_for(project, read_only=True).get(f"/jobs/{job.id}").text, data_testid=STOP)
     finally:
         os.close(fd)
-    assert "disabled" in stop.attrs
+    assert _inactive(stop)
 
 
 def test_jobs_page_lists_newest_first(client, project):
@@ -387,6 +403,82 @@ def test_static_files(client, name):
 def test_pages_use_no_external_resources(client):
     html = client.get("/runs/errored").text
     assert "http://" not in html and "https://" not in html
-    scripts = [e for e in parse(html) if e.tag == "script"]
+    scripts = [e for e in parse(html) if e.tag == "script" and e.get("type") != "application/json"]
     assert [s.get("src").split("?")[0] for s in scripts] == ["/static/app.js"]
     assert not any(s.text.strip() for s in scripts)  # no inline script (the CSP forbids it)
+
+
+# --- finding, following, keyboard and screen readers (issue 15) ------------------------------
+
+def test_each_button_shows_its_command_with_a_copy_control(client):
+    html = client.get("/runs/errored").text
+    commands = client.get("/api/runs/errored").json["commands"]
+    lines = find(html, data_role="command-line")
+    assert len(lines) == 2
+    shown = [text_of(e) for e in find(html, data_role="command")]
+    assert [" ".join(t.split()) for t in shown] == [commands["resume"], commands["rerun_failed"]]
+    copies = [e for e in parse(html) if e.get("data-action") == "copy"]
+    assert [c.get("data-copy") for c in copies] == [commands["resume"], commands["rerun_failed"]]
+    # An option and its value never wrap apart.
+    args = [text_of(e) for e in parse(html) if e.get("class") == "arg"]
+    assert "--output .agentv/results/runs/default/errored" in args and "--resume" in args
+
+
+def test_navigation_marks_the_current_page(client, project):
+    def current(html):
+        return [text_of(e) for e in parse(html) if e.tag == "a" and e.get("aria-current") == "page"]
+
+    assert current(client.get("/").text) == ["Runs"]
+    assert current(client.get("/runs/errored").text) == ["Runs"]
+    assert current(client.get("/jobs").text) == ["Jobs"]
+    job = _job(project, "finished")
+    assert current(client.get(f"/jobs/{job.id}").text) == ["Jobs"]
+
+
+def test_several_projects_have_a_switcher(project, tmp_path):
+    other = tmp_path / "second" / "proj"
+    shutil.copytree(project, other)
+    client = client_for(project, other)
+    html = client.get("/benchmarks/proj-2/jobs").text
+    switcher = [e for e in parse(html) if e.tag == "nav" and e.get("aria-label") == "Projects"]
+    assert switcher
+    links = [(e.get("href"), e.get("aria-current")) for e in parse(html)
+             if e.tag == "a" and e.get("href") in ("/", "/benchmarks/proj-2/")]
+    assert ("/benchmarks/proj-2/", "true") in links and ("/", None) in links
+    assert 'href="/benchmarks/proj-2/jobs" aria-current="page"' in html
+    assert "Projects" not in client_for(project).get("/").text  # one project: no switcher
+
+
+def test_job_page_waits_in_words_and_logs_for_screen_readers(client, project):
+    job = _job(project, "starting", log=b"")
+    fd = jobs.acquire_lock(project / RUNS_DIR / "interrupted", job.id)
+    try:
+        html = client.get(f"/jobs/{job.id}").text
+    finally:
+        os.close(fd)
+    waiting = one(html, data_role="log-waiting")
+    assert "hidden" not in waiting.attrs and "Waiting for agentv" in text_of(waiting)
+    log = one(html, data_testid="job-log")
+    assert log.get("role") == "log" and log.get("tabindex") == "0"
+    assert one(html, data_role="elapsed") is not None
+    finished = client.get(f"/jobs/{_job(project, 'finished', job_id='20260101-000009-ffffff').id}").text
+    assert "hidden" in one(finished, data_role="log-waiting").attrs
+
+
+def test_disabled_buttons_stay_focusable_with_their_reason(project):
+    html = client_for(project, read_only=True).get("/runs/errored").text
+    resume = one(html, data_testid=RESUME)
+    assert _inactive(resume)
+    reason = one(html, id=resume.get("aria-describedby"))
+    assert "read-only" in text_of(reason)
+
+
+def test_jobs_list_says_how_it_went(client, project):
+    job = _job(project, "finished")
+    job.record.update(started_at="2026-01-01T00:00:00.000Z", finished_at="2026-01-01T00:01:05.000Z", exit_code=0)
+    job.save()
+    html = client.get("/jobs").text
+    row = next(e for e in parse(html) if e.tag == "tr" and e.get("data-job-id") == job.id)
+    cells = {e.get("data-label"): text_of(e) for e in parse(html) if e.tag == "td" and e.position > row.position}
+    assert cells["Took"] == "1:05" and cells["Exit"] == "0" and cells["From"] == "web"
+    assert cells["Run"].startswith("interrupted")

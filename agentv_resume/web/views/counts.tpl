@@ -1,12 +1,13 @@
+% from agentv_resume import vocabulary
 % if counts is None:
 <span class="muted">unreadable</span>
 % else:
 <span class="counts">
-  <span class="chip status-ok" title="ok">{{counts['ok']}} ok</span>
-  <span class="chip status-quality_failure" title="quality_failure">{{counts['quality_failure']}} failed</span>
-  <span class="chip status-execution_error" title="execution_error">{{counts['execution_error']}} errors</span>
-  % if counts['missing']:
-  <span class="chip status-missing" title="planned cases with no result">{{counts['missing']}} missing</span>
+  % for key in ('ok', 'quality_failure', 'execution_error', 'missing'):
+  %   word = vocabulary.CASE[key]
+  %   if key in ('ok', 'quality_failure', 'execution_error') or counts.get(key):
+  <span class="chip tone-{{word.tone if counts.get(key) else 'none'}}" title="{{word.help}}">{{counts.get(key, 0)}} {{word.label}}</span>
+  %   end
   % end
   <span class="muted total">{{records}}{{' / ' + str(planned) if planned else ''}} cases</span>
 </span>

@@ -1,26 +1,34 @@
 % rebase('layout.tpl')
+% from agentv_resume import vocabulary
+% from agentv_resume.web import present
 <section class="jobs" aria-labelledby="jobs-title">
   <h1 id="jobs-title">Jobs</h1>
   % if not jobs:
   <p class="empty">No jobs yet. Open a run and press <strong>Resume run</strong>.</p>
   % else:
   <table class="table jobs-table">
-    <thead><tr><th scope="col">Job</th><th scope="col">Status</th><th scope="col">Run</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col">Command</th></tr></thead>
+    <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Started</th><th scope="col" class="num">Took</th><th scope="col" class="num">Exit</th><th scope="col">From</th><th scope="col">Job</th></tr></thead>
     <tbody>
     % for j in jobs:
-      <tr>
-        <td data-label="Job" class="nowrap"><a href="{{j['job_url']}}">{{j['id']}}</a></td>
-        <td data-label="Status"><span class="badge job-{{j['status']}}">{{j['status']}}</span></td>
+    %   word = vocabulary.JOB.get(j['status'], vocabulary.JOB['lost'])
+      <tr data-job-id="{{j['id']}}" data-status="{{j['status']}}">
         <td data-label="Run">
           % if j['run_url']:
           <a href="{{j['run_url']}}">{{j['run_id']}}</a>
           % else:
           <code>{{j['run_dir']}}</code>
           % end
+          <span class="muted small">{{j.get('mode') or ''}}</span>
         </td>
+        <td data-label="Status"><span class="badge tone-{{word.tone}} job-{{j['status']}}" title="{{word.help}}">{{j['status']}}</span></td>
         <td data-label="Progress" class="nowrap">{{h.progress_text(j['progress'])}}</td>
-        <td data-label="Started" class="nowrap">{{h.when(j['started_at'])}}</td>
-        <td data-label="Command" class="command"><code>{{j['command']}}</code></td>
+        <td data-label="Started" class="nowrap">
+          % include('time.tpl', stamp=j['started_at'])
+        </td>
+        <td data-label="Took" class="num nowrap">{{present.job_elapsed(j) or '—'}}</td>
+        <td data-label="Exit" class="num">{{j['exit_code'] if j.get('exit_code') is not None else '—'}}</td>
+        <td data-label="From">{{'web' if j.get('source') == 'server' else ('terminal' if j.get('source') == 'cli' else (j.get('source') or '—'))}}</td>
+        <td data-label="Job" class="nowrap"><a href="{{j['job_url']}}" aria-label="Job {{j['id']}}">open <span class="muted small job-id">{{j['id'][-6:]}}</span></a></td>
       </tr>
     % end
     </tbody>
