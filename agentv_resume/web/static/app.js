@@ -546,7 +546,15 @@
       if (d.started_at) { started = Date.parse(d.started_at); }
       if (d.finished_at) { finished = Date.parse(d.finished_at); }
       var fin = root.querySelector('[data-role="finished-at"]');
-      if (fin && d.finished_at) { fin.textContent = new Date(Date.parse(d.finished_at)).toLocaleString(); fin.title = d.finished_at; }
+      if (fin && d.finished_at && !fin.querySelector("time")) {
+        var t = document.createElement("time");
+        t.setAttribute("datetime", d.finished_at);
+        t.setAttribute("data-role", "relative-time");
+        t.title = d.finished_at;
+        fin.textContent = "";
+        fin.appendChild(t);
+        refreshTimes(fin);
+      }
       var code = root.querySelector('[data-role="exit-code"]');
       if (code) { code.textContent = d.exit_code === null || d.exit_code === undefined ? "—" : String(d.exit_code); }
       if (d.run_url && !root.querySelector('[data-role="run-link"]')) {
