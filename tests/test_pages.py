@@ -451,7 +451,7 @@ def test_several_projects_have_a_switcher(project, tmp_path):
 
 def test_job_page_waits_in_words_and_logs_for_screen_readers(client, project):
     job = _job(project, "starting", log=b"")
-    fd = jobs.acquire_lock(project / RUNS_DIR / "interrupted", job.id)
+    fd = acquire_lock(project / RUNS_DIR / "interrupted", job.id)
     try:
         html = client.get(f"/jobs/{job.id}").text
     finally:
