@@ -15,6 +15,16 @@ from runbuilders import (  # noqa: F401  (re-exported)
 )
 
 
+@pytest.fixture(autouse=True)
+def project_search_ceiling(tmp_path: Path, monkeypatch) -> Path:
+    """No test sees a stray .agentv above its own temporary folder (one left in
+    /tmp by an agentv run there would otherwise be found by the upward search).
+    Subprocesses inherit it through the environment."""
+    ceiling = tmp_path.parent
+    monkeypatch.setenv("STUDIO_RESUME_CEILING", str(ceiling))
+    return ceiling
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the fixture project (runs: errored, all-ok, quality-only, interrupted)."""

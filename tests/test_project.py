@@ -55,6 +55,69 @@ def test_agentv_home_is_not_a_project(tmp_path, monkeypatch):
     assert find_project_root(start=home / "work") == home.resolve()
 
 
+def _stray_project(path: Path) -> Path:
+    """A .agentv an agentv run left behind, with results: a project by every rule."""
+    (path / ".agentv" / "results").mkdir(parents=True)
+    return path
+
+
+def test_a_stray_agentv_above_the_ceiling_is_ignored(tmp_path, monkeypatch):
+    stray = _stray_project(tmp_path / "tmp")
+    work = stray / "ceiling" / "work"
+    work.mkdir(parents=True)
+    monkeypatch.delenv("STUDIO_RESUME_CEILING")
+    assert find_project_root(start=work) == stray.resolve()  # without a ceiling it is found
+    monkeypatch.setenv("STUDIO_RESUME_CEILING", str(stray / "ceiling"))
+    with pytest.raises(ProjectNotFound) as refused:
+        find_project_root(start=work)
+    message = str(refused.value)
+    assert str((stray / "ceiling").resolve()) in message and "STUDIO_RESUME_CEILING" in message
+    assert "--project" in message
+
+
+def test_the_ceiling_itself_is_searched(tmp_path, monkeypatch):
+    root = _stray_project(tmp_path / "proj")
+    (root / "evals").mkdir()
+    monkeypatch.setenv("STUDIO_RESUME_CEILING", str(root))
+    assert find_project_root(start=root / "evals") == root.resolve()
+
+
+def test_the_search_stops_at_the_users_home(tmp_path, monkeypatch):
+    _stray_project(tmp_path)  # above home: never looked at
+    home = tmp_path / "home"
+    (home / "work").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AGENTV_HOME", str(home / ".agentv"))
+    monkeypatch.delenv("STUDIO_RESUME_CEILING")
+    with pytest.raises(ProjectNotFound, match="home directory") as refused:
+        find_project_root(start=home / "work")
+    assert str(home.resolve()) in str(refused.value)
+
+
+def test_the_search_stops_at_a_filesystem_boundary(tmp_path, monkeypatch):
+    """A mount point (another device above it) ends the search, as git's does."""
+    stray = _stray_project(tmp_path / "outer")
+    mount = (stray / "mnt").resolve()
+    (mount / "work").mkdir(parents=True)
+    monkeypatch.delenv("STUDIO_RESUME_CEILING")
+    assert find_project_root(start=mount / "work") == stray.resolve()  # one filesystem: found
+
+    def device(path: Path) -> int:  # everything from the mount point down is another filesystem
+        return 2 if path == mount or mount in path.parents else 1
+
+    monkeypatch.setattr("agentv_resume.runs.project._device", device)
+    with pytest.raises(ProjectNotFound, match="filesystem boundary") as refused:
+        find_project_root(start=mount / "work")
+    assert str(mount) in str(refused.value)
+
+
+def test_no_last_run_names_the_project_found(project):
+    (project / ".agentv" / "cache.json").unlink()
+    with pytest.raises(RunNotFound) as refused:
+        Project(project).resolve_run("last")
+    assert str(project.resolve()) in str(refused.value)
+
+
 # --- discovering runs ----------------------------------------------------------------
 
 def test_fixture_runs_are_found_newest_first(project):

@@ -14,6 +14,8 @@ from agentv_resume.files import read_json_or
 AGENTV_DIR = ".agentv"
 RESULTS_DIR = "results"
 CACHE_NAME = "cache.json"
+# The upward project search never goes above this directory (tests set it).
+CEILING_ENV = "STUDIO_RESUME_CEILING"
 # Runs live at results/runs/<experiment>/<run>/; a little deeper is tolerated,
 # but we never descend into a run (it holds one folder per test case).
 _MAX_DEPTH = 4
@@ -61,7 +63,12 @@ def _is_project(candidate: Path, agentv_home: Path | None) -> bool:
 
 
 def find_project_root(explicit: Path | None = None, start: Path | None = None) -> Path:
-    """--project DIR, else the nearest directory at or above ``start`` holding .agentv/."""
+    """--project DIR, else the nearest directory at or above ``start`` holding .agentv/.
+
+    The search stops at a ceiling (``search_ceiling``), so a stray ``.agentv``
+    far above (one left in the system's temporary directory by an agentv run
+    there) is never taken for the user's project.
+    """
     if explicit is not None:
         root = Path(explicit).expanduser().resolve()
         if not (root / AGENTV_DIR).is_dir():
@@ -69,12 +76,66 @@ def find_project_root(explicit: Path | None = None, start: Path | None = None) -
         return root
     here = Path(start or Path.cwd()).resolve()
     agentv_home = _agentv_home()
-    for candidate in (here, *here.parents):
+    candidates, stop, why = _upward(here)
+    for candidate in candidates:
         if _is_project(candidate, agentv_home):
             return candidate
+    above = f"{here}" if stop == here else f"{here} or above it up to {stop}"
     raise ProjectNotFound(
-        f"no agentv project here: no {AGENTV_DIR}/ directory in {here} or above (use --project DIR)"
+        f"no agentv project here: no {AGENTV_DIR}/ directory in {above} "
+        f"(the search stops at {why}; use --project DIR)"
     )
+
+
+def _device(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_dev
+    except OSError:
+        return None
+
+
+def _ceiling_from_env() -> Path | None:
+    raw = os.environ.get(CEILING_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return Path(raw).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (OSError, RuntimeError, KeyError):  # no HOME and no passwd entry
+        return None
+
+
+def _upward(here: Path) -> tuple[list[Path], Path, str]:
+    """The directories the search looks in (``here`` first), where it stops, and why.
+
+    Ceilings, each only when ``here`` lies inside it, the nearest first:
+    $STUDIO_RESUME_CEILING, the user's home, and the last directory before a
+    filesystem boundary (another st_dev: a mount point).  A ceiling is itself
+    searched; nothing above it is.
+    """
+    ceilings = {}
+    for path, why in ((_ceiling_from_env(), CEILING_ENV), (_home(), "your home directory")):
+        if path is not None and (path == here or path in here.parents):
+            ceilings.setdefault(path, why)
+    out: list[Path] = []
+    candidate, device = here, _device(here)
+    while True:
+        out.append(candidate)
+        if candidate in ceilings:
+            return out, candidate, f"{ceilings[candidate]} ({candidate})"
+        parent = candidate.parent
+        if parent == candidate:
+            return out, candidate, "the filesystem's root"
+        parent_device = _device(parent)
+        if device is not None and parent_device is not None and parent_device != device:
+            return out, candidate, f"a filesystem boundary ({candidate} is a mount point)"
+        candidate, device = parent, parent_device
 
 
 @functools.lru_cache(maxsize=4096)
@@ -230,7 +291,7 @@ class Project:
             ref = self.last_run()
             if ref is None:
                 raise RunNotFound(
-                    "no last run: .agentv/cache.json points at no existing run "
+                    f"no last run: {self.agentv_dir / CACHE_NAME} points at no existing run "
                     "(name a run id or directory)"
                 )
             return ref
