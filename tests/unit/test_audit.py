@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-# Until the package move (issue 10) lands, agentv_resume.runs is still a module.
-pytest.importorskip("agentv_resume.runs.suite")
 
 from agentv_resume.runs.audit import audit, parse_agentv_output
 

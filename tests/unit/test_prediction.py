@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 
-pytest.importorskip("agentv_resume.runs.suite")  # until the package move lands
 
 from agentv_resume.runs.prediction import describe_changes, predict_from_lines, predict_from_suite
 from agentv_resume.runs.suite import SuiteCase, SuiteFile, plan_suite

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-# Until the package move (issue 10) lands, agentv_resume.runs is still a module.
-pytest.importorskip("agentv_resume.runs.suite")
 
 from agentv_resume.runs.suite import (
     load_suite_file,

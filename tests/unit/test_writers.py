@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("agentv_resume.runs.suite")  # until the package move lands
 
 from agentv_resume.runs.writers import describe_process, eval_run_args, writers_of
 
