@@ -34,6 +34,20 @@ def row(test_id: str, status: str = "ok", *, target: str = "default", score=None
     return data
 
 
+def write_suite(root: Path, name: str, ids) -> str:
+    """An eval file ``evals/<name>.yaml`` with these test ids (agentv's format); its relative path.
+
+    agentv plans a resume from the suite, so a hand-made run needs the suite
+    its ids come from for the prediction to be agentv's."""
+    lines = [f"name: {name}", "tests:"]
+    for test_id in ids:
+        lines += [f"  - id: {test_id}", "    input: hi", "    assert:", "      - type: contains", "        value: Hello"]
+    path = root / "evals" / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return f"evals/{name}.yaml"
+
+
 def make_run(root: Path, name: str, rows: list, *, planned: int | None = None,
              eval_file: str | None = "evals/greetings.yaml", experiment: str = "default",
              raw_tail: bytes = b"", benchmark: bool = True, targets: list[str] | None = None) -> Path:

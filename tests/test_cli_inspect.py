@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from runbuilders import RUNS, add_run, make_run, row
+from runbuilders import RUNS, add_run, make_run, row, write_suite
 
 JSON_KEYS = {"run_id", "run_dir", "suite_filter", "targets", "experiment", "planned_test_count", "blocked",
              "rejected_rows", "counts", "records", "skipped_lines", "resumable", "rerunnable", "will_run",
@@ -111,7 +111,8 @@ def test_project_found_by_walking_up(cli, project):
 # --- blocked runs still exit 0 ------------------------------------------------------------
 
 def test_blocked_by_a_rejected_row(inspect, inspect_json, project):
-    make_run(project, "bad", [row("a", "execution_error"), {"test_id": "b", "score": "x"}], planned=2)
+    make_run(project, "bad", [row("a", "execution_error"), {"test_id": "b", "score": "x"}], planned=2,
+             eval_file=write_suite(project, "ab", "ab"))
     data = inspect_json("bad")
     assert data["rejected_rows"] == 1
     assert "Missing or invalid score in result row at line 2" in data["blocked"]
@@ -121,8 +122,17 @@ def test_blocked_by_a_rejected_row(inspect, inspect_json, project):
     assert "Blocked:" in result.stdout and "Rejected  1 row(s)" in result.stdout
 
 
+def test_several_eval_files_are_found_from_the_suites_on_the_lines(inspect_json, project):
+    add_run(project, "multi-file")
+    data = inspect_json("multi-file")
+    assert data["suite_filter"] == "evals/greetings.yaml,evals/long.yaml" and data["blocked"] is None
+    assert data["commands"]["resume"] == ("agentv eval run evals/greetings.yaml evals/long.yaml --target default "
+                                          "--output .agentv/results/runs/default/multi-file --resume")
+
+
 def test_blocked_by_several_eval_files(inspect, inspect_json, project):
     add_run(project, "multi-file")
+    (project / "evals" / "long.yaml").unlink()  # one of its files is gone: the suite is unknown
     data = inspect_json("multi-file")
     assert data["suite_filter"] is None and "several eval files" in data["blocked"]
     assert data["commands"] == {"resume": None, "rerun_failed": None}
@@ -187,7 +197,7 @@ def test_no_project(cli, tmp_path, monkeypatch):
 
 
 def test_json_of_an_empty_run(inspect_json, project):
-    make_run(project, "empty", [], planned=3)
+    make_run(project, "empty", [], planned=3, eval_file=write_suite(project, "abc", "abc"))
     data = inspect_json("empty")
     assert data["tests"] == [] and data["records"] == 0
     assert data["counts"]["missing"] == 3 and data["will_run"] == {"resume": 3, "rerun_failed": 3}

@@ -289,10 +289,12 @@ def test_retry_errors_from_a_blocked_run(launch, project, fp, fake_agentv, agent
 
 def test_blocked_by_several_eval_files_unless_suites_are_given(launch, project, fp, fake_agentv, agentv):
     add_run(project, "multi-file")
+    (project / "evals" / "long.yaml").rename(project / "long.yaml.moved")  # its files cannot be found
     result = launch("--resume", "multi-file")
     assert result.exit_code == 5 and "several eval files" in result.stderr
     fake_agentv([agentv, "eval", "run", "evals/greetings.yaml", "evals/long.yaml", "--target", "default",
                      "--output", ".agentv/results/runs/default/multi-file", "--resume"])
+    (project / "long.yaml.moved").rename(project / "evals" / "long.yaml")
     result = launch("--resume", "multi-file", "--suite", "evals/greetings.yaml", "--suite", "evals/long.yaml")
     assert result.exit_code == 0, result.output
 

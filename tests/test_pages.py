@@ -13,7 +13,7 @@ from agentv_resume.jobs.store import JobStore
 from agentv_resume.launching.actions import action_body
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from runbuilders import make_run, row
+from runbuilders import make_run, row, write_suite
 from web_support import (  # noqa: F401  (client is a fixture)
     RUNS_DIR, body_of, client, client_for, find, one, order_runs, parse, text_of,
 )
@@ -93,7 +93,8 @@ def test_all_ok_run_has_nothing_to_do(client):
 
 
 def test_one_case_is_singular(client, project):
-    make_run(project, "one-error", [row("a"), row("b", "execution_error", error="boom")], planned=2)
+    make_run(project, "one-error", [row("a"), row("b", "execution_error", error="boom")], planned=2,
+             eval_file=write_suite(project, "ab", "ab"))
     buttons = _buttons(client.get("/runs/one-error").text)
     assert text_of(buttons[RESUME]) == "Resume run — 1 case"
 

@@ -85,7 +85,7 @@ def test_rule4_accepts_every_key_with_its_type():
     assert request.suite_parts == ["evals/a.yaml", "evals/b.yaml"]
     assert request.targets == ["default"] and request.workers == 50 and request.threshold == 1
     assert request.retry_errors is None and request.mode is None
-    assert set(KEYS) == {"suite_filter", "test_ids", "target", "threshold", "workers", "dry_run",
+    assert set(KEYS) == {"suite_filter", "test_ids", "target", "experiment", "threshold", "workers", "dry_run",
                          "resume", "rerun_failed", "retry_errors", "output"}
 
 

@@ -11,7 +11,7 @@ import pytest
 from agentv_resume.runs import reader as reader_module
 from agentv_resume.runs.reader import RunReader, read_run
 
-from runbuilders import RUNS, add_run, make_run, row
+from runbuilders import RUNS, add_run, make_run, row, write_suite
 
 
 def view_of(project: Path, name: str):
@@ -91,14 +91,15 @@ def test_an_error_after_an_earlier_ok_line_is_not_rerun(project):
 
 def test_quality_failure_after_an_error_is_not_resumed_but_is_rerun(project):
     run_dir = make_run(project, "mixed", [row("a", "quality_failure"), row("a", "execution_error"),
-                                           row("b", "execution_error"), row("c", "quality_failure")], planned=3)
+                                           row("b", "execution_error"), row("c", "quality_failure")], planned=3,
+                       eval_file=write_suite(project, "abc", "abc"))
     assert read_run(run_dir, project).will_run == {"resume": 1, "rerun_failed": 3}
 
 
 def test_row_without_target_is_always_run_again(project):
     """agentv keys it "<id>::unknown", which matches no planned case."""
     run_dir = make_run(project, "no-target", [{"test_id": "a", "score": 1, "execution_status": "ok"}, row("b")],
-                       planned=2)
+                       planned=2, eval_file=write_suite(project, "ab", "ab"))
     view = read_run(run_dir, project)
     assert view.will_run == {"resume": 1, "rerun_failed": 1}
     assert view.targets == ["default"]
@@ -136,19 +137,26 @@ def test_interrupted_matrix_run(project):
     assert view.will_run == {"resume": 2, "rerun_failed": 4}
 
 
-def test_run_over_several_eval_files_is_blocked_but_counted(project):
+def test_run_over_several_eval_files_finds_them_by_the_suite_names_of_its_lines(project):
     view = read_run(add_run(project, "multi-file"), project)
     assert view.benchmark.eval_file == ""
-    assert view.suite_filter is None
-    assert "several eval files" in view.blocked and "--suite" in view.blocked
+    assert view.suite_filter == "evals/greetings.yaml,evals/long.yaml" and view.blocked is None
     assert view.will_run == {"resume": 1, "rerun_failed": 1}
     assert (view.planned, view.unique) == (17, 17)
+
+
+def test_run_over_several_eval_files_is_blocked_when_a_file_cannot_be_found(project):
+    (project / "evals" / "long.yaml").rename(project / "evals" / "renamed.yaml.txt")
+    view = read_run(add_run(project, "multi-file"), project)
+    assert view.suite_filter is None
+    assert "several eval files" in view.blocked and "'long'" in view.blocked and "--suite" in view.blocked
 
 
 # --- planned / missing / benchmark.json -------------------------------------------------
 
 def test_missing_is_planned_minus_unique_identities(project):
-    run_dir = make_run(project, "m", [row("a"), row("a", "execution_error"), row("b")], planned=5)
+    run_dir = make_run(project, "m", [row("a"), row("a", "execution_error"), row("b")], planned=5,
+                       eval_file=write_suite(project, "a-e", "abcde"))
     view = read_run(run_dir, project)
     assert (view.unique, view.missing) == (2, 3)
     assert view.will_run == {"resume": 3, "rerun_failed": 3}
@@ -222,7 +230,8 @@ def test_suite_file_that_no_longer_exists(project):
 # --- blocked by the index ------------------------------------------------------------------
 
 def test_rejected_row_blocks_the_run_with_agentvs_message(project):
-    run_dir = make_run(project, "r", [row("a", "execution_error"), {"test_id": "b", "score": "1"}, [1]], planned=3)
+    run_dir = make_run(project, "r", [row("a", "execution_error"), {"test_id": "b", "score": "1"}, [1]], planned=3,
+                       eval_file=write_suite(project, "abc", "abc"))
     view = read_run(run_dir, project)
     assert view.rejected_rows == 2
     assert "Missing or invalid score in result row at line 2" in view.blocked

@@ -21,6 +21,8 @@ def build_args(request: LaunchRequest, output: str | None) -> list[str]:
         args += ["--test-id", test_id]
     for target in request.targets:
         args += ["--target", target]
+    if request.experiment is not None:
+        args += ["--experiment", request.experiment]
     if request.threshold is not None:
         args += ["--threshold", _number(request.threshold)]
     if request.workers is not None:

@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass, field
 
 KEYS = (
-    "suite_filter", "test_ids", "target", "threshold", "workers", "dry_run",
+    "suite_filter", "test_ids", "target", "experiment", "threshold", "workers", "dry_run",
     "resume", "rerun_failed", "retry_errors", "output",
 )
+# agentv's own rule for --experiment (it refuses anything else).
+_EXPERIMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 MAX_WORKERS = 50
 # C0, DEL and C1: nothing a path, test id or target name needs, and a newline
 # in a command line users copy is a trap.
@@ -47,6 +49,7 @@ class LaunchRequest:
     suite_filter: str | None = None
     test_ids: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    experiment: str | None = None
     threshold: float | None = None
     workers: int | None = None
     dry_run: bool = False
@@ -132,6 +135,7 @@ def _typed(body: dict) -> LaunchRequest:
         suite_filter=_string(body, "suite_filter"),
         test_ids=_string_list(body, "test_ids", allow_single=False),
         targets=_string_list(body, "target", allow_single=True),
+        experiment=_string(body, "experiment"),
         threshold=threshold,
         workers=workers,
         dry_run=_bool(body, "dry_run"),
@@ -189,6 +193,13 @@ def parse_request(body) -> LaunchRequest:
         _check_value("test_ids", test_id)
     for target in request.targets:
         _check_value("target", target)
+    if request.experiment is not None and not request.experiment.strip():
+        request.experiment = None
+    if request.experiment is not None:
+        _check_value("experiment", request.experiment)
+        if not _EXPERIMENT.match(request.experiment.strip()):
+            raise _bad(f"experiment may hold only letters, digits, '.', '_' and '-' (agentv's rule): "
+                       f"{request.experiment!r}")
     for key in ("retry_errors", "output"):
         value = getattr(request, key)
         if value is not None:

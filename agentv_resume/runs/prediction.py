@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from agentv_resume.runs.suite import SuitePlan
+from agentv_resume.runs.plan import escape_test_id
+from agentv_resume.runs.suite import SuitePlan, plan_suite
 
 Key = tuple[str, str]
 
@@ -60,8 +61,10 @@ def predict_from_suite(records: Mapping[Key, object], plan: SuitePlan, all_cases
     missing = max(0, planned - unique) if planned is not None else 0
     targets = set(run_targets)
     out.removed = sorted(key for key in records if key[1] in targets and key[0] not in all_cases)
+    # A line without a target (agentv keys it "<id>::unknown") is no new case, though it completes nothing.
+    untargeted = {key[0] for key, record in records.items() if not getattr(record, "target_recorded", True)}
     if missing == 0:
-        out.added = unrecorded
+        out.added = [key for key in unrecorded if key[0] not in untargeted]
     else:
         out.missing_ids = unrecorded
         out.extra = max(0, len(unrecorded) - missing)
@@ -97,3 +100,119 @@ def describe_changes(prediction: Prediction, planned: int | None) -> list[str]:
                      "was made with a --test-id filter agentv does not record, or the suite gained cases; "
                      "give --test-id to keep to the run's own cases")
     return notes
+
+
+# --------------------------------------------------------------------------- a run's launch, whole
+
+@dataclass
+class Forecast:
+    """What a Resume / Rerun failed of one run would send and run, and what to know first."""
+
+    prediction: Prediction
+    targets: list[str]                 # the --target list the command carries
+    targets_uncertain: str | None      # why the run's targets are not all known (then no command)
+    test_ids: list[str]                # the --test-id list the command carries
+    test_ids_source: str | None        # "given", "plan" (this tool's record), "tests_run" (benchmark.json)
+    experiment: str | None             # carried when not "default"
+    threshold: float | None            # carried from this tool's plan
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def approximate(self) -> bool:
+        return self.prediction.approximate or self.targets_uncertain is not None
+
+    @property
+    def will_run(self) -> dict[str, int]:
+        return self.prediction.will_run
+
+    @property
+    def suite_changes(self) -> dict[str, list[dict]]:
+        def rows(keys):
+            return [{"test_id": test_id, "target": target} for test_id, target in keys]
+        return {"removed": rows(self.prediction.removed), "added": rows(self.prediction.added)}
+
+    @property
+    def missing_ids(self) -> list[dict]:
+        return [{"test_id": t, "target": g} for t, g in self.prediction.missing_ids]
+
+
+def forecast(records: Mapping[Key, object], *, planned: int | None, unique: int, recorded_targets: list[str],
+             suite_files: list | None, plan: dict | None, tests_run: list[str], suite_edited_after_run: bool | None,
+             experiment: str | None, targets: list[str] | None = None, test_ids: list[str] | None = None,
+             target_choices: list[str] = ()) -> Forecast:
+    """The launch a Resume / Rerun failed would make, and agentv's formula applied to it.
+
+    ``targets`` / ``test_ids``: what the user gave (`--target`, `--test-id`);
+    otherwise this tool's ``plan``, then the run's own (lines, benchmark.json).
+    """
+    warnings: list[str] = []
+    if targets:
+        chosen, target_source = list(targets), "given"
+    elif plan and plan.get("targets"):
+        chosen, target_source = list(plan["targets"]), "plan"
+    else:
+        chosen, target_source = list(recorded_targets), "recorded"
+    if test_ids:
+        filters, filter_source = list(test_ids), "given"
+    elif plan and plan.get("test_ids"):
+        filters, filter_source = list(plan["test_ids"]), "plan"
+    else:
+        filters, filter_source = [], None
+    threshold = plan.get("threshold") if plan else None
+    carried_experiment = experiment if experiment and experiment != "default" else None
+
+    if suite_files is None:
+        missing = max(0, planned - unique) if planned is not None else 0
+        prediction = predict_from_lines(records, missing)
+        uncertain = None
+        if target_source == "recorded" and not chosen and planned:
+            uncertain = _no_target_reason(target_choices)
+            warnings.append(uncertain)
+        warnings.append("the suite file is unknown: the prediction counts the run's unfinished lines and "
+                        "planned_test_count, and is approximate")
+        return Forecast(prediction, chosen, uncertain, filters, filter_source, carried_experiment, threshold, warnings)
+
+    readable = all(getattr(f, "readable", False) for f in suite_files)
+    if not filters and tests_run and readable and suite_edited_after_run is False:
+        suite_ids = {case.test_id for f in suite_files for case in f.cases}
+        ran = set(tests_run)
+        if ran < suite_ids:
+            filters, filter_source = [escape_test_id(i) for i in sorted(ran)], "tests_run"
+            warnings.append(f"the run was made with a --test-id filter (benchmark.json tests_run names {len(ran)} of "
+                            f"the suite's {len(suite_ids)} cases): Resume and Rerun failed keep to those {len(ran)}")
+
+    plan_pairs = plan_suite(suite_files, chosen, filters)
+    all_cases = {case.test_id for f in suite_files for case in f.cases}
+    prediction = predict_from_suite(records, plan_pairs, all_cases, planned, unique, chosen)
+
+    uncertain = None
+    if target_source == "recorded" and planned:
+        if not chosen:
+            uncertain = _no_target_reason(target_choices)
+        elif plan_pairs.exact and chosen:
+            accounted = set(plan_pairs.identities) | {key for key in records if key[1] in set(chosen)}
+            per_target = max(1, len(plan_pairs.identities) // len(chosen))
+            gap = planned - len(accounted)
+            if gap >= per_target:
+                uncertain = (f"the run planned {planned} cases but its suite on the recorded target(s) "
+                             f"{', '.join(chosen)} gives {len(accounted)}: a target that has written no line yet is "
+                             "not recorded anywhere; name all the run's targets (--target, or the page's target "
+                             f"choice){_choices(target_choices, chosen)}")
+        if uncertain:
+            warnings.append(uncertain)
+    warnings.extend(describe_changes(prediction, planned))
+    warnings.extend(prediction.warnings)
+    if filter_source == "plan":
+        warnings.append(f"this tool started the run with --test-id {' '.join(filters)}: the command carries them")
+    return Forecast(prediction, chosen, uncertain, filters, filter_source, carried_experiment, threshold, warnings)
+
+
+def _choices(choices, chosen) -> str:
+    others = [c for c in choices if c not in chosen]
+    return f" (targets.yaml also has: {', '.join(others)})" if others else ""
+
+
+def _no_target_reason(choices) -> str:
+    return ("no line of this run names a target yet, and agentv records the targets it was given only when a run "
+            "finishes: name the run's target(s) (--target, or the page's target choice) — without one agentv "
+            f"would run every case on `default`{_choices(choices, [])}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from agentv_resume.runs.run import BENCHMARK_NAME, INDEX_NAME, BenchmarkInfo, RunView, read_benchmark, suite_filter_for
 from agentv_resume.runs.scanner import IndexScanner, IndexSnapshot
+from agentv_resume.runs.suites import SuiteSource, discover_multi_file_suite
 
 # A deleted (or restored) suite file shows within this long.
 SUITE_CHECK_SECONDS = 1.0
@@ -32,6 +33,7 @@ class RunReader:
         self._suites: dict[tuple, tuple[str | None, str | None]] = {}
         self._suite_checked: dict[str, tuple[float, tuple[str | None, str | None]]] = {}
         self._lock = threading.Lock()
+        self.suites = SuiteSource(self.project_root)
 
     def read(self, run_dir: Path, index_stamp: tuple | None = None) -> RunView:
         """``index_stamp``: index.jsonl's (inode, size, mtime_ns) if just stat'ed
@@ -53,7 +55,13 @@ class RunReader:
                 # The scanner's state changes on its next scan (maybe in
                 # another thread): a view keeps a copy, made once per change.
                 frozen = snapshot.frozen()
-            view = RunView(run_dir if isinstance(run_dir, Path) else Path(run_dir), frozen, benchmark, *suite)
+            view = RunView(run_dir if isinstance(run_dir, Path) else Path(run_dir), frozen, benchmark, *suite,
+                           suites=self.suites)
+            if benchmark.eval_file is not None and not benchmark.eval_file.strip():
+                # A run over several eval files: agentv wrote eval_file "", the lines name their suites.
+                found = discover_multi_file_suite(view, self.suites)
+                if found[0] is not None or found[1] != view.suite_reason:
+                    view = RunView(view.run_dir, frozen, benchmark, *found, suites=self.suites)
             entry.snapshot, entry.suite, entry.view = snapshot, suite, view
             return view
 

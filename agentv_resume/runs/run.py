@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentv_resume.runs.index import EXECUTION_ERROR, OK, QUALITY_FAILURE
+from agentv_resume.runs.plan import read_plan
+from agentv_resume.runs.prediction import Forecast, forecast
 from agentv_resume.runs.scanner import IndexSnapshot
 from agentv_resume.files import Unreadable, read_json
 
@@ -29,6 +31,7 @@ class BenchmarkInfo:
     targets: list[str] = field(default_factory=list)
     experiment: str | None = None
     timestamp: str | None = None
+    tests_run: list[str] = field(default_factory=list)  # test ids of a finished run's lines
     warnings: list[str] = field(default_factory=list)
 
 
@@ -68,6 +71,9 @@ def read_benchmark(run_dir: Path) -> BenchmarkInfo:
     timestamp = meta.get("timestamp")
     if isinstance(timestamp, str):
         info.timestamp = timestamp
+    tests_run = meta.get("tests_run")
+    if isinstance(tests_run, list):
+        info.tests_run = [t for t in tests_run if isinstance(t, str) and t]
     return info
 
 
@@ -95,6 +101,14 @@ def suite_filter_for(eval_file: str | None, project_root: Path) -> tuple[str | N
         return str(path), None
 
 
+def _is_dry_run_target(name: str) -> bool:
+    return name.endswith(DRY_RUN_SUFFIX) and len(name) > len(DRY_RUN_SUFFIX)
+
+
+def _base_target(name: str) -> str:
+    return name[: -len(DRY_RUN_SUFFIX)] if name.endswith(DRY_RUN_SUFFIX) and len(name) > len(DRY_RUN_SUFFIX) else name
+
+
 @dataclass
 class RunView:
     """Everything the pages, the API and `inspect` say about one run.
@@ -110,6 +124,9 @@ class RunView:
     benchmark: BenchmarkInfo
     suite_filter: str | None
     suite_reason: str | None
+    # The reader's suite cache (``SuiteSource``): eval files are loaded only when
+    # a prediction is asked for, never for a runs list.
+    suites: object | None = field(default=None, repr=False, compare=False)
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def memo(self, key: str, compute):
@@ -127,13 +144,17 @@ class RunView:
     @property
     def planned_records(self) -> list:
         """The records agentv counts as cases of this run: dry-run rows left out."""
-        return self.memo("planned_records", lambda: [r for r in self.records if not self._dry_run_row(r)])
+        return self.memo("planned_records", self._planned_records)
 
-    def _dry_run_row(self, record) -> bool:
+    def _planned_records(self) -> list:
         # `agentv eval run --dry-run` records its rows under `<target>-dry-run`:
-        # no case of the run, and no target agentv could run again.
-        base = record.target[: -len(DRY_RUN_SUFFIX)] if record.target.endswith(DRY_RUN_SUFFIX) else None
-        return bool(base) and (record.test_id, base) in self.snapshot.state.records
+        # mock answers, no case of a real run (a --resume --dry-run into an
+        # interrupted run leaves them where real rows are missing), and no
+        # target agentv could run again.  A run made only with --dry-run has
+        # nothing else: its rows are its cases.
+        records = list(self.records)
+        real = [r for r in records if not _is_dry_run_target(r.target)]
+        return real if real else records
 
     @property
     def dry_run_rows(self) -> int:
@@ -178,21 +199,29 @@ class RunView:
 
     @property
     def will_run(self) -> dict[str, int]:
-        return dict(self.memo("will_run", self._will_run))
+        """How many cases Resume / Rerun failed of this run would make agentv run."""
+        return dict(self.forecast().will_run)
 
-    def _will_run(self) -> dict[str, int]:
-        # agentv skips an identity when *any* of its lines says it completed
-        # (verified against agentv 4.42.4: tests/test_runs.py).  A line with
-        # no target has the key "<id>::unknown", which never matches a
-        # planned case, so agentv runs that case again whatever it says.
-        resume = rerun = 0
-        for record in self.planned_records:
-            if not record.target_recorded:
-                resume, rerun = resume + 1, rerun + 1
-                continue
-            resume += not (record.ever_ok or record.ever_quality_failure)
-            rerun += not record.ever_ok
-        return {"resume": resume + self.missing, "rerun_failed": rerun + self.missing}
+    @property
+    def plan(self) -> dict | None:
+        """What this tool asked agentv to run, when a job of it made the run."""
+        return self.memo("plan", lambda: read_plan(self.run_dir))
+
+    def forecast(self, *, suite_filter: str | None = None, targets=None, test_ids=None) -> Forecast:
+        """The launch a Resume / Rerun failed would make and what agentv would run:
+        the run's own (memoised), or with what the user gives instead."""
+        if suite_filter is None and not targets and not test_ids:
+            return self.memo("forecast", lambda: self._forecast(self.suite_filter, None, None))
+        return self._forecast(suite_filter or self.suite_filter, targets, test_ids)
+
+    def _forecast(self, suite_filter, targets, test_ids) -> Forecast:
+        suite_files = self.suites.load(suite_filter) if (self.suites is not None and suite_filter) else None
+        records = {(r.test_id, r.target): r for r in self.planned_records}
+        edited = self.suites.edited_after(suite_files, self.benchmark.timestamp) if suite_files else None
+        return forecast(records, planned=self.planned, unique=self.unique, recorded_targets=self.targets,
+                        suite_files=suite_files, plan=self.plan, tests_run=self.benchmark.tests_run,
+                        suite_edited_after_run=edited, experiment=self.experiment, targets=targets,
+                        test_ids=test_ids, target_choices=self.suites.target_choices() if self.suites else [])
 
     @property
     def retry_errors_count(self) -> int:
@@ -207,11 +236,12 @@ class RunView:
         return list(self.memo("targets", self._targets))
 
     def _targets(self) -> list[str]:
+        # A `<name>-dry-run` target is agentv's mock of `<name>`: never a target to send back.
         seen: dict[str, None] = {}
         for record in self.planned_records:
             if record.target_recorded and record.target:
-                seen.setdefault(record.target, None)
-        return list(seen) or list(self.benchmark.targets)
+                seen.setdefault(_base_target(record.target), None)
+        return list(seen) or list(dict.fromkeys(_base_target(t) for t in self.benchmark.targets))
 
     @property
     def index_problem(self) -> str | None:
@@ -247,7 +277,11 @@ class RunView:
 
     @property
     def experiment(self) -> str | None:
-        return self.benchmark.experiment
+        """benchmark.json's label, else the folder agentv put the run in (runs/<experiment>/<name>)."""
+        if self.benchmark.experiment:
+            return self.benchmark.experiment
+        parent = self.run_dir.parent
+        return parent.name if parent.parent.name == "runs" else None
 
     def state(self, active: bool = False) -> str:
         if active:
