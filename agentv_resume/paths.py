@@ -225,6 +225,13 @@ def check_suite_part(root: str, value: str) -> str:
         raise OutsideProject(f"{key} {value!r}: '..' in a glob is refused (it could reach outside the project)")
     if _EXTGLOB.search(pattern):
         raise OutsideProject(f"{key} {value!r}: extended globs such as @(a|b) are not supported; use * ? [ ] {{a,b}}")
+    # The folders before the first wildcard must lead nowhere outside, matches or not.
+    static = []
+    for segment in pattern.split("/"):
+        if is_glob(segment):
+            break
+        static.append(segment)
+    check_path(root, key, "/".join(static))
     try:
         _check_matches(root, real_root, key, value, expand_braces(pattern))
     except (OSError, ValueError, RecursionError) as exc:

@@ -180,10 +180,10 @@ def test_rule8_tilde_is_not_expanded(project):
     assert resolved.run_dir == (project / "~" / "x").resolve() and resolved.output_arg == "~/x"
 
 
-def test_rule8_absolute_path_inside_the_project_is_fine(project):
+def test_rule8_absolute_path_inside_the_project_is_fine_and_reaches_agentv_relative(project):
     run_dir = project / RUNS / "errored"
     resolved = resolve(project, {**SUITE, "output": str(run_dir), "resume": True})
-    assert resolved.run_dir == run_dir.resolve() and resolved.output_arg == str(run_dir)
+    assert resolved.run_dir == run_dir.resolve() and resolved.output_arg == f"{RUNS}/errored"
 
 
 @pytest.mark.parametrize("value", ["evals", "evals/greetings.yaml", "nope", ".agentv/results/runs/default"])

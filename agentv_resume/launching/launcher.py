@@ -37,7 +37,8 @@ class Prepared:
 def prepare(body, project: Project, reader: RunReader) -> Prepared:
     request = parse_request(body)
     resolved = resolve_request(request, project, reader)
-    args = build_args(request, resolved.output_arg)
+    # The resolved request: its paths are the ones checked, as agentv reads them.
+    args = build_args(resolved.request, resolved.output_arg)
     return Prepared(resolved, args, command_string(args))
 
 
