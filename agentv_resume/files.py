@@ -261,10 +261,13 @@ def write_replace(path, data: bytes, mode: int = 0o644) -> None:
 
 
 def link_problem(path) -> str | None:
-    """Why the tool must not write ``path`` (a link, not a regular file), or None.
+    """Why writes to ``path`` would land in another file (a symbolic or hard
+    link), or None.
 
-    For a refusal *before* a launch, with the reason; the opens above check
-    again when they write (a file can change in between).
+    For refusing a launch *before* it starts, with the reason; the opens
+    above check again when they write (a file can change in between).  A
+    FIFO or a directory is not reported here: nothing can be written into it
+    by mistake, and the writers above refuse it when they open it.
     """
     try:
         st = os.lstat(path)
@@ -279,8 +282,6 @@ def link_problem(path) -> str | None:
         except OSError:
             target = "?"
         return f"its {name} is a symbolic link (to {target}); the tool never writes through a link"
-    if not stat.S_ISREG(st.st_mode):
-        return f"its {name} is {_kind(st.st_mode)}, not a regular file"
-    if st.st_nlink > 1:
+    if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
         return f"its {name} has another name (a hard link); the tool never writes a file with two names"
     return None

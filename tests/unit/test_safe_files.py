@@ -168,8 +168,8 @@ def test_write_replace_replaces_a_planted_link_instead_of_following_it(tmp_path,
 @pytest.mark.parametrize("make, expected", [
     (lambda p, v: p.symlink_to(v), "symbolic link"),
     (lambda p, v: os.link(v, p), "hard link"),
-    (lambda p, v: os.mkfifo(p), "FIFO"),
-    (lambda p, v: p.mkdir(), "not a regular file"),
+    (lambda p, v: os.mkfifo(p), None),          # refused by the writers when they open it
+    (lambda p, v: p.mkdir(), None),
     (lambda p, v: p.write_text("x"), None),
     (lambda p, v: None, None),
 ])
