@@ -139,6 +139,7 @@ def _body_for_retry(project, reader, path, suites):
 
 def _run_launch(project, reader, body, *, print_only: bool, agentv: str | None) -> None:
     # start-up speed, as above
+    from agentv_resume.jobs import outcome as job_outcome
     from agentv_resume.jobs.runner import run_job
     from agentv_resume.jobs.store import JobStore
     from agentv_resume.launching import launcher
@@ -164,12 +165,52 @@ def _run_launch(project, reader, body, *, print_only: bool, agentv: str | None) 
         out.write(chunk)
         out.flush()
 
-    code = run_job(job, lock_fd, echo=echo, on_tick=progress.tick)
+    def record_outcome(record, status, exit_code, signal):
+        job_outcome.finish(job.dir, record, status, exit_code, signal)
+
+    code = run_job(job, lock_fd, echo=echo, on_tick=progress.tick, on_end=record_outcome)
     progress.tick()
+    _say_outcome(project, reader, job)
     if job.record.get("status") == "stopped":
         click.echo("studio-resume: interrupted; agentv stopped.", err=True)
         sys.exit(int(ExitStatus.INTERRUPTED))
     sys.exit(code)
+
+
+def _say_outcome(project, reader, job) -> None:
+    """The job page's news in two lines: what is left and what changed, then
+    the exact command that would go on (when something is left)."""
+    import shlex
+
+    from agentv_resume.jobs import outcome as job_outcome
+    from agentv_resume.launching.actions import plural
+    from agentv_resume.runs.outcome import next_modes
+
+    outcome = job_outcome.load(job.dir)
+    if outcome is None:
+        return
+    status = job.record.get("status") or "ended"
+    changes = outcome.get("changes")
+    line = f"studio-resume: {status} · {'the run is complete' if outcome['label'] == 'complete' else outcome['label']}"
+    if changes:
+        line += f" — {changes['summary']}"
+    click.echo(line, err=True)
+    if job.record.get("exit_code") not in (0, None):
+        click.echo(f"studio-resume: {outcome['exit_reason']}", err=True)
+    ref = project.run_by_dir(Path(job.record["run_dir"]))
+    if ref is None:
+        return
+    view = reader.read(ref.run_dir)
+    will_run = view.will_run
+    prefix = ["studio-resume"]
+    try:
+        Path.cwd().resolve().relative_to(project.root.resolve())
+    except (ValueError, OSError):
+        prefix += ["--project", str(project.root)]
+    for mode in next_modes(outcome["conclusion"], will_run):
+        flag = "--resume" if mode == "resume" else "--rerun-failed"
+        command = shlex.join([*prefix, "launch", flag, ref.id])
+        click.echo(f"studio-resume: next ({plural(will_run[mode])}): {command}", err=True)
 
 
 def _exit_for(error) -> ExitStatus:

@@ -213,6 +213,29 @@ def start_supervisor(job_dir, lock_fd: int) -> int:
     return child.pid
 
 
+# --- the job's outcome ----------------------------------------------------------
+
+OUTCOME_TIMEOUT_SECONDS = 120.0
+_OUTCOME_BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                      "from agentv_resume.jobs.outcome import main; sys.exit(main(sys.argv[2:]))")
+
+
+def record_outcome(job_dir, status: str, exit_code: int | None, signal: str | None) -> None:
+    """Write the job's outcome.json in a child (``python -I``, with site: it
+    reads the run with the read side's own parsers) and wait for it.  A child
+    that takes longer than ``OUTCOME_TIMEOUT_SECONDS`` is killed: the job's
+    final record must not wait on it for ever."""
+    import subprocess
+
+    argv = [sys.executable, "-I", "-c", _OUTCOME_BOOTSTRAP, PACKAGE_PARENT, os.fspath(job_dir), status,
+            "" if exit_code is None else str(exit_code), signal or ""]
+    try:
+        subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       start_new_session=True, timeout=OUTCOME_TIMEOUT_SECONDS, check=False)
+    except (OSError, subprocess.SubprocessError):
+        pass
+
+
 # --- signals and liveness --------------------------------------------------------
 
 def signal_group(pgid: int | None, signum: int) -> bool:

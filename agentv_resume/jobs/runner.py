@@ -198,13 +198,14 @@ class Runner:
     """
 
     def __init__(self, job_dir, *, argv: list[str], cwd: str, run_dir: str, lock_fd: int | None,
-                 record: dict | None = None, echo=None, on_tick=None, on_started=None):
+                 record: dict | None = None, echo=None, on_tick=None, on_started=None, on_end=None):
         self.dir = os.fspath(job_dir)
         self.argv, self.cwd = list(argv), os.fspath(cwd)
         self.lock_fd = lock_fd
         self.record = record
         self.on_tick = on_tick
         self.on_started = on_started
+        self.on_end = on_end  # (record, status, exit_code, signal): the job's outcome, run still locked
         self.output = Output(self.dir, os.fspath(run_dir), echo)
         self.child = None
         self.grace = DEFAULT_STOP_GRACE_SECONDS
@@ -383,10 +384,11 @@ class Runner:
                 signal: str | None = None) -> int:
         self.output.copy()
         self.output.close()
+        record = self._load() if self.record is None else self.record
+        self._record_outcome(record, status, exit_code, signal)
         # Free the run before the final record: whoever sees "finished" may
         # launch again at once.  (While the runner lives its record counts.)
         self._release_lock()
-        record = self._load() if self.record is None else self.record
         record.update(status=status, exit_code=exit_code, finished_at=now_iso())
         if signal:
             record["signal"] = signal
@@ -394,26 +396,40 @@ class Runner:
         return exit_code if code is None else code
 
 
+    def _record_outcome(self, record: dict, status: str, exit_code: int | None, signal: str | None) -> None:
+        """What the job left (jobs/outcome.py), read while the run is still
+        locked, so no other job can have changed it yet.  Never in the way of
+        the final record: a failure, or a Ctrl-C meanwhile, just skips it."""
+        if self.on_end is None:
+            return
+        try:
+            self.on_end(record, status, exit_code, signal)
+        except (Exception, KeyboardInterrupt):
+            pass
+
+
 def _seconds(value, default: float) -> float:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
     return float(value) if ok else default
 
 
-def run(job_dir, record: dict, lock_fd: int | None, echo=None, on_tick=None) -> int:
+def run(job_dir, record: dict, lock_fd: int | None, echo=None, on_tick=None, on_end=None) -> int:
     """Run the job described by ``record`` (updated in place) to its end; agentv's exit code."""
     runner = Runner(job_dir, argv=record["argv"], cwd=record["project_root"], run_dir=record["run_dir"],
-                    lock_fd=lock_fd, record=record, echo=echo, on_tick=on_tick)
+                    lock_fd=lock_fd, record=record, echo=echo, on_tick=on_tick, on_end=on_end)
     return runner.run()
 
 
-def run_job(job, lock_fd: int, echo=None, on_tick=None) -> int:
+def run_job(job, lock_fd: int, echo=None, on_tick=None, on_end=None) -> int:
     """Run agentv for ``job`` (a ``store.Job``) to its end; return its exit code (128+N for signal N).
 
     ``echo`` gets each chunk of output (the CLI prints it); ``on_tick`` is
     called about once a second while agentv runs (the CLI's progress line).
+    ``on_end(record, status, exit_code, signal)`` is called once agentv is
+    gone, before the lock is released (the CLI records the job's outcome).
     ``job.record`` is updated in place; ``lock_fd`` is closed at the end.
     """
-    return run(job.dir, job.record, lock_fd, echo=echo, on_tick=on_tick)
+    return run(job.dir, job.record, lock_fd, echo=echo, on_tick=on_tick, on_end=on_end)
 
 
 def ensure_trailing_newline(index_path) -> None:

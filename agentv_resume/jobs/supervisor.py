@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+from agentv_resume.jobs import process
 from agentv_resume.jobs.record import SPAWN_NAME, STOP_NAME, now_iso, read_spawn_args
 from agentv_resume.jobs.runner import Runner
 
@@ -46,8 +47,13 @@ def main(argv: list[str]) -> int:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
 
+    def record_outcome(_record, status, exit_code, signal):
+        # In a child: the outcome reads the run (runs/), which this lean
+        # process may not import (see jobs/outcome.py).
+        process.record_outcome(job_dir, status, exit_code, signal)
+
     runner = Runner(job_dir, argv=agentv_argv, cwd=cwd, run_dir=run_dir, lock_fd=lock_fd,
-                    on_started=install_handlers)
+                    on_started=install_handlers, on_end=record_outcome)
     return runner.run()
 
 

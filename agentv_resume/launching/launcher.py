@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentv_resume.jobs import process
+from agentv_resume.jobs import outcome, process
 from agentv_resume.jobs.lock import LOCK_NAME, RunBusy, acquire_lock, lock_holder, name_holder
 from agentv_resume.jobs.record import PID_NAME, now_iso
 from agentv_resume.jobs.runner import ensure_trailing_newline
@@ -111,7 +111,19 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
     except OSError as exc:
         _release(lock_fd, run_dir, created)
         raise LaunchError(503, f"cannot record the job under {store.jobs_dir}: {exc.strerror or exc}") from None
+    _record_before(job, run_dir, reader)
     return job, lock_fd
+
+
+def _record_before(job: Job, run_dir: Path, reader: RunReader) -> None:
+    """The run's last line per case, before agentv touches it: what the job
+    changed is told against it (jobs/outcome.py).  A run that cannot be read
+    just leaves the job's changes unknown."""
+    try:
+        view = reader.read(run_dir) if (run_dir / INDEX_NAME).is_file() else None
+        outcome.record_before(job.dir, view)
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
 
 
 def _busy(holder: str | None) -> LaunchError:

@@ -70,7 +70,8 @@ class RunSnapshot:
         the cases a job that started then ran.  Timestamps, not line numbers:
         agentv rewrites index.jsonl at the end of a resume and drops blank and
         broken lines as it does, so line numbers move (agentv 4.42.4)."""
-        return {identity for identity, stamp in self.written_at.items() if stamp >= started_at}
+        # A line without a time (never agentv's) may be the job's: counted as run.
+        return {identity for identity in self.lines if self.written_at.get(identity, started_at) >= started_at}
 
     def to_json(self) -> dict:
         # Lists, not "id\ttarget" keys: a test id may hold any character.
@@ -275,6 +276,22 @@ def job_changes(before: RunSnapshot, after: RunSnapshot, started_at: str | None)
     """What a job that started at ``started_at`` changed (``diff`` of two snapshots)."""
     ran = after.written_since(started_at) if started_at and after.written_at else None
     return diff(before.lines, after.lines, ran=ran)
+
+
+# --- what to do next -------------------------------------------------------------------
+
+def next_modes(conclusion: str | None, will_run: Mapping[str, int]) -> list[str]:
+    """The launches to offer after a job, most useful first: Resume when it
+    would run a case (missing ones, errors), then Rerun failed when it would
+    run more (it also re-runs the quality failures).  None for a complete run."""
+    if conclusion in (None, COMPLETE):
+        return []
+    modes = []
+    if will_run.get("resume", 0) > 0:
+        modes.append("resume")
+    if will_run.get("rerun_failed", 0) > will_run.get("resume", 0):
+        modes.append("rerun_failed")
+    return modes
 
 
 # --- exit codes in words ----------------------------------------------------------------

@@ -15,7 +15,7 @@ import bottle
 from agentv_resume.jobs.store import JobStore
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from agentv_resume.web import jobs, runs, security
+from agentv_resume.web import jobs, outcomes, runs, security
 from agentv_resume.web.context import Benchmark, Studio, benchmark_ids
 from agentv_resume.web.responses import apply_headers, error_page, json_body, json_error, wants_json
 
@@ -32,12 +32,15 @@ API_ROUTES = (
     ("/eval/status/<job_id>", "GET", jobs.status_json),
     ("/eval/runs", "GET", jobs.jobs_json),
     ("/eval/run/<job_id>/stop", "POST", jobs.stop),
+    ("/runs/<run_id>/case", "GET", outcomes.case_json),
 )
 # Pages answer at <path> and at /benchmarks/<benchmark_id><path>.
 PAGE_ROUTES = (
     ("/runs/<run_id>", runs.run_page),
     ("/jobs", jobs.jobs_page),
     ("/jobs/<job_id>", jobs.job_page),
+    ("/runs/<run_id>/case", outcomes.case_page),
+    ("/runs/<run_id>/case/raw", outcomes.case_raw),
 )
 
 

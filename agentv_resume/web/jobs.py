@@ -17,7 +17,7 @@ from agentv_resume.jobs.states import TERMINAL
 from agentv_resume.jobs.store import Job
 from agentv_resume.launching import launcher
 from agentv_resume.launching.request import LaunchError
-from agentv_resume.web import security
+from agentv_resume.web import outcomes, security
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.responses import json_error, json_response, render
 
@@ -48,7 +48,7 @@ def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, refs=None) 
     data["benchmark"] = bench.id
     data["job_url"] = bench.job_url(job.id)
     data["run_url"] = bench.run_url(data["run_id"]) if data["run_id"] else None
-    return data
+    return outcomes.add_outcome(bench, job, data, read_now=refs is None)
 
 
 def job_statuses(bench: Benchmark) -> list[dict]:
@@ -143,6 +143,7 @@ def job_page(studio: Studio, bench: Benchmark, job_id: str):
     log, offset = job.log_since(0)
     return render(
         "job.tpl", studio, title=f"Job {job.id} · studio-resume", bench=bench, job=status,
+        outcome=outcomes.outcome_view(studio, bench, status),
         log=log, log_offset=offset, terminal=status["status"] in TERMINAL,
         status_url=bench.status_api(job.id), stop_url=bench.stop_api(job.id),
     )

@@ -102,7 +102,7 @@
   }
 
   function runAction(btn) {
-    var scope = btn.closest(".actions") || document;
+    var scope = btn.closest(".actions, .outcome-actions") || document;
     var box = scope.querySelector('[data-role="action-error"]');
     if (isDisabled(btn)) {
       // A disabled button stays focusable so its reason can be read; it does nothing.
@@ -540,7 +540,8 @@
         badge.textContent = d.status;
         badge.title = w.help;
         badge.className = badge.className.replace(/\bjob-[a-z_]+\b/, "job-" + d.status);
-        setTone(badge, w.tone);
+        // An ended job takes the colour of what it left (its outcome), not of its exit.
+        setTone(badge, d.outcome && d.outcome.tone ? d.outcome.tone : w.tone);
       }
       setProgress(root, d.progress);
       if (d.started_at) { started = Date.parse(d.started_at); }
@@ -575,6 +576,10 @@
         if (notify) { notify.hidden = true; }
         root.setAttribute("data-terminal", "1");
         tickElapsed();
+        // What the job did and what is left is drawn by the server: fetch the page once more.
+        if (d.conclusion && !document.querySelector('[data-testid="job-outcome"]')) {
+          window.setTimeout(function () { window.location.reload(); }, 300);
+        }
         if (notifyWanted && "Notification" in window && Notification.permission === "granted") {
           try {
             new Notification("agentv job " + d.status, {
