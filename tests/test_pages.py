@@ -483,3 +483,49 @@ def test_jobs_list_says_how_it_went(client, project):
     cells = {e.get("data-label"): text_of(e) for e in parse(html) if e.tag == "td" and e.position > row.position}
     assert cells["Took"] == "1:05" and cells["Exit"] == "0" and cells["From"] == "web"
     assert cells["Run"].startswith("interrupted")
+
+
+def test_rerun_selected_offers_only_what_rerun_failed_would_run(client, project):
+    html = client.get("/runs/errored").text
+    button = one(html, data_testid="rerun-selected-button")
+    assert _inactive(button) and "0 cases" in text_of(button)  # nothing picked yet
+    panel = one(html, data_role="rerun-selected")
+    assert body_of(panel) == _expected_body(project, "errored", "rerun_failed")  # + test_ids from the picks
+    assert panel.get("data-preview-url") == "/api/eval/preview"
+    picks = {e.get("value"): e.get("data-cases") for e in find(html, data_role="pick")}
+    assert picks == {"greet-2": "1", "greet-3": "1", "greet-4": "1"}
+    assert "--rerun-failed" in text_of(one(html, id="select-note"))
+    # A launch with the picks goes through the same request rules as the buttons.
+    body = dict(body_of(panel), test_ids=["greet-2", "greet-4"])
+    preview = client.post("/api/eval/preview", body)
+    assert preview.status == 200
+    assert "--test-id greet-2 --test-id greet-4" in preview.json["command"]
+    assert preview.json["command"].endswith("--rerun-failed")
+
+
+def test_no_picking_where_rerun_failed_cannot_launch(project):
+    html = client_for(project, read_only=True).get("/runs/errored").text
+    assert not find(html, data_testid="rerun-selected-button") and not find(html, data_role="pick")
+    make_run(project, "multi-file", [row("a"), row("b", "execution_error", error="boom")], planned=3, eval_file=None)
+    html = client_for(project).get("/runs/multi-file").text
+    assert not find(html, data_testid="rerun-selected-button") and not find(html, data_role="pick")
+
+
+def test_rows_can_be_searched_filtered_by_missing_and_sorted(client, project):
+    make_run(project, "mixed", [row("alpha", "execution_error", error="Timeout after 30s", duration_ms=30000),
+                                row("beta", score=0.25, duration_ms=120, status="quality_failure"),
+                                row("gamma", duration_ms=2500)], planned=5)
+    html = client.get("/runs/mixed?q=timeout").text
+    assert [text_of(e) for e in find(html, **{"class": "test-id"})] == ["alpha"]
+    durations = [text_of(e) for e in parse(client.get("/runs/mixed?sort=duration").text)
+                 if e.tag == "td" and e.get("data-label") == "Duration"]
+    assert durations == ["30.0s", "2.5s", "120ms"]
+    scores = [text_of(e) for e in parse(html) if e.tag == "td" and e.get("data-label") == "Score"]
+    assert scores == ["0%"]
+    missing = client.get("/runs/mixed?status=missing").text
+    assert not find(missing, **{"class": "test-id"})
+    assert "2 cases planned but with no result yet" in missing
+    chip = next(e for e in parse(missing) if e.tag == "a" and e.get("aria-current") == "true")
+    assert text_of(chip) == "2 missing"
+    none = client.get("/runs/mixed?q=nothing-like-this").text
+    assert "No case matches." in none

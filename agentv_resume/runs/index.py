@@ -57,6 +57,7 @@ class Record:
     ever_quality_failure: bool = False
     ever_error: bool = False
     target_recorded: bool = True  # False: no line named a target (agentv: "unknown")
+    duration_ms: float | None = None  # the last line's duration_ms (pages sort and show it)
 
     def slim(self) -> dict:
         return {
@@ -175,7 +176,7 @@ _INT64 = 2.0**63
 # whether each of STRING_FIELDS is a string (and which).  parse_line_fast
 # gives the same; a number beyond 64 bits elsewhere in a row may come back
 # as a float, which nothing reads.
-VALUE_FIELDS = ("score", "error")
+VALUE_FIELDS = ("score", "error", "duration_ms", "durationMs")
 STRING_FIELDS = ("test_id", "testId", "target", "execution_status", "executionStatus")
 
 
@@ -198,6 +199,9 @@ def parse_line_fast(raw: bytes):
         return parse_line(raw)
     score = value.get("score")
     if type(score) is float and not -_INT64 < score < _INT64:
+        return parse_line(raw)
+    duration = value.get("duration_ms")
+    if type(duration) is float and not -_INT64 < duration < _INT64:
         return parse_line(raw)
     error = value.get("error")
     if error is not None and type(error) is not str:
@@ -245,16 +249,19 @@ def apply_line(state: IndexState, raw: bytes, parse=None) -> None:
     error = row.get("error")
     if error is not None and not isinstance(error, str):
         error = json.dumps(error)
+    duration = _field(row, "duration_ms", "durationMs")
+    if not _valid_score(duration) or duration < 0:  # a finite, non-negative number, or nothing
+        duration = None
     key = (test_id, target)
     records = state.records
     previous = records.get(key)
     ok, quality_failure = status == OK, status == QUALITY_FAILURE
     if previous is None:
         records[key] = Record(test_id, target, status, score, error, state.lines,
-                              ok, quality_failure, not (ok or quality_failure), target_recorded)
+                              ok, quality_failure, not (ok or quality_failure), target_recorded, duration)
     else:
         # A new object, never a change: a copy of the dict stays a snapshot.
         records[key] = Record(test_id, target, status, score, error, state.lines,
                               previous.ever_ok or ok, previous.ever_quality_failure or quality_failure,
                               previous.ever_error or not (ok or quality_failure),
-                              previous.target_recorded or target_recorded)
+                              previous.target_recorded or target_recorded, duration)

@@ -56,6 +56,12 @@ class Benchmark:
     def launch_api(self) -> str:
         return f"{self._api_prefix()}/eval/run"
 
+    def preview_api(self) -> str:
+        return f"{self._api_prefix()}/eval/preview"
+
+    def events_api(self, job_id: str) -> str:
+        return f"{self._api_prefix()}/eval/events/{quote(job_id, safe='')}"
+
     def status_api(self, job_id: str) -> str:
         return f"{self._api_prefix()}/eval/status/{quote(job_id, safe='')}"
 

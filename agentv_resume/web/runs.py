@@ -3,14 +3,13 @@
 Run ids are looked up (``Project.run_by_id``), never joined into paths.
 Each handler takes ``(studio, bench, ...)``; ``app.py`` holds the route table.
 The run page puts its header and actions first and pages its rows
-(``PAGE_SIZE`` per page), so a run of tens of thousands of records opens
+(``run_rows.PAGE_SIZE`` per page, searched, filtered and sorted there), so a run of tens of thousands of records opens
 at once with the buttons in view.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import operator
 import os
 import sys
@@ -21,13 +20,12 @@ import bottle
 
 from agentv_resume.jobs.lock import LOCK_NAME
 from agentv_resume.launching.actions import LABELS, MODES, action_body, action_commands, plural
-from agentv_resume.runs.index import STATUSES
 from agentv_resume.runs.report import run_detail, run_summary
+from agentv_resume.web import run_rows
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.jobs import job_or_none
 from agentv_resume.web.responses import json_body, json_response, render
 
-PAGE_SIZE = 200
 TESTIDS = {"resume": "resume-run-button", "rerun_failed": "rerun-failed-button"}
 READ_ONLY_TITLE = "The server is read-only (--read-only): launching is disabled"
 
@@ -150,14 +148,6 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
             "no_resume": data["will_run"]["resume"] == 0 and bool(buttons)}
 
 
-def _page_number(raw: str | None, pages: int) -> int:
-    try:
-        number = int(raw or "1")
-    except ValueError:
-        number = 1
-    return min(max(1, number), max(1, pages))
-
-
 # --- JSON -----------------------------------------------------------------------
 
 def benchmarks_json(studio: Studio):
@@ -196,18 +186,21 @@ def benchmark_home(studio: Studio, benchmark_id: str):
 
 def run_page(studio: Studio, bench: Benchmark, run_id: str):
     data, ref, view = detail(bench, run_id, with_results=False)
-    status_filter = bottle.request.query.get("status") or None
-    if status_filter not in STATUSES:
-        status_filter = None
-    records = list(view.records)
-    if status_filter:
-        records = [r for r in records if r.execution_status == status_filter]
-    pages = max(1, math.ceil(len(records) / PAGE_SIZE))
-    page = _page_number(bottle.request.query.get("page"), pages)
-    start = (page - 1) * PAGE_SIZE
+    query = run_rows.RowQuery.from_query(bottle.request.query, data["targets"])
+    page = run_rows.page_of(run_rows.select_rows(view.records, query), query.page)
+    actions = _actions(studio, bench, data, view)
     return render(
         "run.tpl", studio, title=f"{ref.id} · studio-resume", bench=bench, run=data,
-        actions=_actions(studio, bench, data, view),
-        rows=records[start : start + PAGE_SIZE], first_row=start + 1, total_rows=len(records),
-        page=page, pages=pages, status_filter=status_filter, run_url=bench.run_url(ref.id),
+        actions=actions, rows=page.rows, first_row=page.first_row, total_rows=page.total,
+        page=page.number, pages=page.pages, status_filter=query.status, query=query,
+        run_url=bench.run_url(ref.id), selection=_selection(actions, view),
+        missing_pairs=run_rows.missing_pairs(data.get("missing_ids")),
     )
+
+
+def _selection(actions: dict, view):
+    """Rows can be picked for "Rerun selected" when Rerun failed could launch now."""
+    rerun = next((b for b in actions.get("buttons") or () if b["mode"] == "rerun_failed"), None)
+    if rerun is None or rerun["disabled"]:
+        return None
+    return run_rows.selection_for(view.records, view.planned_records)

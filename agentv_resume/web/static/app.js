@@ -78,6 +78,9 @@
     var jobBase = (btn.closest("[data-job-base]") || btn).getAttribute("data-job-base") || "/jobs/";
     return post(btn.getAttribute("data-url"), btn.getAttribute("data-body") || "{}").then(function (r) {
       if (r.res.status === 202 && r.data && r.data.id) {
+        if (btn.getAttribute("data-testid") === "rerun-selected-button") {
+          try { window.sessionStorage.removeItem("studio-resume:picked:" + window.location.pathname); } catch (e) { /* ignore */ }
+        }
         window.location.assign(r.data.job_url || jobBase + encodeURIComponent(r.data.id));
         return true; // stay busy while the browser navigates
       }
@@ -685,6 +688,107 @@
     });
   }
 
+  // --- picking cases: "Rerun selected" ----------------------------------------------------
+
+  /* A command line as spans that wrap between options, never inside one. */
+  function renderCommand(code, command) {
+    code.textContent = "";
+    var words = command.match(/(?:[^\s'"]+|'[^']*'|"(?:[^"\\]|\\.)*")+/g) || [];
+    var groups = [];
+    words.forEach(function (w) {
+      var last = groups[groups.length - 1];
+      if (last && last.charAt(0) === "-" && last.indexOf(" ") < 0 && w.charAt(0) !== "-") {
+        groups[groups.length - 1] = last + " " + w;
+      } else {
+        groups.push(w);
+      }
+    });
+    groups.forEach(function (g, i) {
+      if (i) { code.appendChild(document.createTextNode(" ")); }
+      var span = document.createElement("span");
+      span.className = "arg";
+      span.textContent = g;
+      code.appendChild(span);
+    });
+  }
+
+  function setupSelection(panel) {
+    var button = panel.querySelector('[data-testid="rerun-selected-button"]');
+    var reason = panel.querySelector('[data-role="select-reason"]');
+    var commandLine = panel.querySelector('[data-role="selected-command"]');
+    var boxes = Array.prototype.slice.call(document.querySelectorAll('input[data-role="pick"]'));
+    var baseBody;
+    try { baseBody = JSON.parse(panel.getAttribute("data-body") || "null"); } catch (e) { baseBody = null; }
+    if (!button || !baseBody) { return; }
+    var storeKey = "studio-resume:picked:" + window.location.pathname;
+    // test id -> cases its pick reruns; kept across the run's pages for this tab.
+    var picked = {};
+    try { picked = JSON.parse(window.sessionStorage.getItem(storeKey) || "{}") || {}; } catch (e) { picked = {}; }
+    var previewTimer = 0, previewSeq = 0;
+
+    function save() {
+      try { window.sessionStorage.setItem(storeKey, JSON.stringify(picked)); } catch (e) { /* private mode */ }
+    }
+
+    function update() {
+      var ids = Object.keys(picked).sort();
+      var cases = ids.reduce(function (sum, id) { return sum + (picked[id] || 1); }, 0);
+      boxes.forEach(function (box) { box.checked = Object.prototype.hasOwnProperty.call(picked, box.value); });
+      button.firstChild.nodeValue = "Rerun selected — " + cases + (cases === 1 ? " case" : " cases");
+      if (ids.length) {
+        var body = JSON.parse(JSON.stringify(baseBody));
+        body.test_ids = ids;
+        button.setAttribute("data-body", JSON.stringify(body));
+        button.removeAttribute("aria-disabled");
+        reason.textContent = ids.length + (ids.length === 1 ? " test id picked" : " test ids picked") +
+          " (on every target where it did not pass). ";
+        var clear = document.createElement("button");
+        clear.type = "button";
+        clear.className = "btn link";
+        clear.textContent = "Clear the picks";
+        clear.addEventListener("click", function () { picked = {}; save(); update(); });
+        reason.appendChild(clear);
+        schedulePreview(body);
+      } else {
+        button.setAttribute("aria-disabled", "true");
+        button.removeAttribute("data-body");
+        reason.textContent = "Tick failed or errored cases in the table below to rerun just those.";
+        commandLine.hidden = true;
+      }
+    }
+
+    function schedulePreview(body) {
+      window.clearTimeout(previewTimer);
+      var seq = ++previewSeq;
+      previewTimer = window.setTimeout(function () {
+        post(panel.getAttribute("data-preview-url"), JSON.stringify(body)).then(function (r) {
+          if (seq !== previewSeq) { return; }
+          var code = commandLine.querySelector('[data-role="command"]');
+          var copy = commandLine.querySelector('[data-action="copy"]');
+          if (r.res.ok && r.data && r.data.command) {
+            renderCommand(code, r.data.command);
+            copy.setAttribute("data-copy", r.data.command);
+            copy.hidden = false;
+          } else {
+            code.textContent = errorText(r.res, r.data);
+            copy.hidden = true;
+          }
+          commandLine.hidden = false;
+        }, function () { /* the launch itself will say what is wrong */ });
+      }, 250);
+    }
+
+    boxes.forEach(function (box) {
+      box.addEventListener("change", function () {
+        if (box.checked) { picked[box.value] = parseInt(box.getAttribute("data-cases") || "1", 10) || 1; }
+        else { delete picked[box.value]; }
+        save();
+        update();
+      });
+    });
+    update();
+  }
+
   // --- keyboard -------------------------------------------------------------------------
 
   var pendingG = 0;
@@ -741,5 +845,7 @@
     if (job) { followJob(job); }
     var panel = document.querySelector(".active-job[data-status-url]");
     if (panel) { followActive(panel); }
+    var picking = document.querySelector('[data-role="rerun-selected"]');
+    if (picking) { setupSelection(picking); }
   });
 })();

@@ -44,6 +44,9 @@
     </button>
     % include('command.tpl', command=b['command'], label=b['label'])
     </div>
+    %   if get('selection') and b['mode'] == 'rerun_failed' and not b['disabled']:
+    % include('rerun_selected.tpl', base_body=b['body'])
+    %   end
     % end
   </div>
   % for reason in reasons:
