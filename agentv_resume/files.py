@@ -69,6 +69,17 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
+def open_read_fd(path, *, follow: bool = True) -> int:
+    """A read-only fd on a regular file (for ``flock``/``pread``); never blocks on a FIFO."""
+    fd = os.open(path, READ_FLAGS | (0 if follow else os.O_NOFOLLOW))
+    try:
+        _check_regular(fd, path)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def open_regular(path, *, follow: bool = True):
     """``open(path, "rb")`` for a regular file; OSError (IsADirectoryError for a
     directory) for anything else.  Never blocks on a FIFO.  ``follow=False``:

@@ -17,6 +17,8 @@ import os
 import time
 from pathlib import Path
 
+from agentv_resume.files import open_lock, open_read_fd, parse_json
+
 LOCK_NAME = ".studio-resume.lock"
 GUARD_WAIT_SECONDS = 2.0
 _HOLDER_BYTES = 4096
@@ -60,7 +62,9 @@ def lock_holder(run_dir: Path) -> str | None:
     """The job id recorded in a *held* lock ("unknown" if it names none), else None."""
     run_dir = Path(run_dir)
     try:
-        fd = os.open(run_dir / LOCK_NAME, os.O_RDONLY | os.O_CLOEXEC)
+        # Non-blocking and regular only: a FIFO named like the lock used to
+        # hang every runs list (and then every server thread).
+        fd = open_read_fd(run_dir / LOCK_NAME)
     except OSError:
         return None
     try:
@@ -77,8 +81,8 @@ def lock_holder(run_dir: Path) -> str | None:
 
 def _read_holder(fd: int) -> str | None:
     try:
-        data = json.loads(os.pread(fd, _HOLDER_BYTES, 0) or b"{}")
-    except (OSError, ValueError):
+        data = parse_json(os.pread(fd, _HOLDER_BYTES, 0) or b"{}")
+    except (OSError, ValueError):  # parse_json: any bad content is a ValueError
         return None
     job_id = data.get("job_id") if isinstance(data, dict) else None
     return job_id if isinstance(job_id, str) else None
@@ -93,7 +97,9 @@ def acquire_lock(run_dir: Path, job_id: str) -> int:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     with _guard(run_dir, shared=False):
-        fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # Never through a link, never a FIFO or a file with a second name:
+        # the holder's id is written into it (UnsafeFile, an OSError, says why).
+        fd = open_lock(run_dir / LOCK_NAME)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

@@ -81,9 +81,11 @@ class Output:
 
     def open_log(self) -> int | None:
         path = os.path.join(self.job_dir, LOG_NAME)
+        from agentv_resume.files import open_append, open_read_fd
+
         try:
-            self.log_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            self.reader_fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            self.log_fd = open_append(path)  # never through a link, never a FIFO
+            self.reader_fd = open_read_fd(path)
             os.lseek(self.reader_fd, 0, os.SEEK_END)
         except OSError as exc:
             self.note(exc, path)
@@ -93,8 +95,12 @@ class Output:
 
     def open_console(self, header: str) -> None:
         path = os.path.join(self.run_dir, CONSOLE_NAME)
+        from agentv_resume.files import open_append
+
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            # console.log -> ~/.bashrc must not get agentv's output appended,
+            # and a FIFO must not hang the job before agentv starts.
+            fd = open_append(path)
         except OSError as exc:
             self.note(exc, path)
             return
@@ -180,8 +186,10 @@ class Output:
 
 
 def _last_byte(path: str, size: int) -> bytes:
+    from agentv_resume.files import open_regular
+
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             handle.seek(size - 1)
             return handle.read(1)
     except OSError:
@@ -434,13 +442,17 @@ def run_job(job, lock_fd: int, echo=None, on_tick=None, on_end=None) -> int:
 
 def ensure_trailing_newline(index_path) -> None:
     """agentv appends; a truncated last line must not swallow its first new row."""
+    from agentv_resume.files import open_update
+
     try:
-        with open(index_path, "rb+") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            if size == 0:
-                return
-            handle.seek(size - 1)
-            if handle.read(1) != b"\n":
-                handle.write(b"\n")
+        fd = open_update(index_path)  # never through a link (index.jsonl -> outside)
+    except OSError:
+        return
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            os.pwrite(fd, b"\n", size)
     except OSError:
         pass
+    finally:
+        os.close(fd)

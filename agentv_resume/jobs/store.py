@@ -38,6 +38,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from agentv_resume.files import open_regular, read_text
 from agentv_resume.jobs import process, runner
 from agentv_resume.jobs.lock import lock_holder
 from agentv_resume.jobs.record import (
@@ -107,7 +108,7 @@ class Job:
         if self.record.get("supervisor_pid"):
             return self.record["supervisor_pid"], self.record.get("supervisor_start")
         try:
-            pid, _, started = (self.dir / PID_NAME).read_text().strip().partition(" ")
+            pid, _, started = read_text(self.dir / PID_NAME, 256).strip().partition(" ")
             return int(pid), started or None
         except (OSError, ValueError):
             return None, None
@@ -151,7 +152,7 @@ class Job:
     def log_tail(self, limit: int = LOG_TAIL_BYTES) -> str:
         """The last ``limit`` bytes of the log, from a line start when one is near."""
         try:
-            with open(self.log_path, "rb") as handle:
+            with open_regular(self.log_path) as handle:  # a FIFO log must not hang a status poll
                 size = os.fstat(handle.fileno()).st_size
                 start = max(0, size - limit)
                 handle.seek(start)
@@ -175,7 +176,7 @@ class Job:
         (the log was replaced) starts over.
         """
         try:
-            with open(self.log_path, "rb") as handle:
+            with open_regular(self.log_path) as handle:  # a FIFO log must not hang a status poll
                 size = os.fstat(handle.fileno()).st_size
                 if not isinstance(offset, int) or offset < 0 or offset > size:
                     offset = 0
