@@ -1,4 +1,4 @@
-"""Exit codes, named once (the contract's CLI section)."""
+"""Exit codes, named once (the contract's CLI section).  A refusal carries its own (errors.py)."""
 
 from enum import IntEnum
 
@@ -10,11 +10,3 @@ class ExitStatus(IntEnum):
     AGENTV_NOT_FOUND = 4
     RUN_NOT_FOUND = 5  # also: the run is blocked
     INTERRUPTED = 130
-
-
-# HTTP status of a LaunchError → exit code of `launch`.
-EXIT_FOR_HTTP = {
-    400: ExitStatus.USAGE,
-    409: ExitStatus.RUN_BUSY,
-    503: ExitStatus.AGENTV_NOT_FOUND,
-}

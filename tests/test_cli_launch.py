@@ -323,13 +323,21 @@ def test_nothing_to_resume_when_errors_follow_an_ok_line(launch, project, fp, fa
     assert result.exit_code == 0 and "nothing to rerun" in result.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["--resume", "--rerun-failed"], ["--resume", "--retry-errors", "x"],
-                                  ["--resume", "errored", "all-ok"], ["--resume", "errored", "--workers", "0"],
+@pytest.mark.parametrize("args", [[], ["--resume", "errored", "all-ok"], ["--resume", "errored", "--workers", "0"],
                                   ["--resume", "errored", "--threshold", "2"], ["--resume", "--bogus"]])
 def test_usage_errors(launch, fp, args):
     result = launch(*args)
     assert result.exit_code == 2
     assert "Usage:" in result.stderr or "Error" in result.stderr
+
+
+@pytest.mark.parametrize("args, got", [(["--resume", "--rerun-failed"], "resume, rerun_failed"),
+                                       (["--resume", "--retry-errors", "x"], "resume, retry_errors")])
+def test_two_modes_are_refused_in_the_launch_rules_words(launch, fp, args, got):
+    """Rule 6 is the launch rules' (the API says the same); the CLI does not restate it."""
+    result = launch(*args)
+    assert result.exit_code == 2
+    assert f"resume, rerun_failed, and retry_errors are mutually exclusive (got: {got})" in result.stderr
 
 
 @pytest.mark.parametrize("args", [["--resume", "nope"], ["--rerun-failed", "/no/such/run"],

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from agentv_resume.runs.project import Project
+from agentv_resume.errors import Blocked, NoSuchRun
+from agentv_resume.exit_codes import ExitStatus
 from agentv_resume.launching.request import KEYS, LaunchError, parse_request
 from agentv_resume.launching.resolve import default_output, resolve_request
 from agentv_resume.runs.reader import RunReader
@@ -204,14 +206,24 @@ def test_rule8_retry_errors_from_a_run_starts_a_new_run(project, value):
 def test_rule8_retry_errors_from_a_blocked_run(project):
     make_run(project, "bad", [row("a", "execution_error"), {"test_id": "b"}], planned=2)
     error = refused_by_project(project, {**SUITE, "retry_errors": ".agentv/results/runs/default/bad"})
-    assert error.kind == "blocked" and "Missing or invalid score in result row at line 2" in error.message
+    assert isinstance(error, Blocked) and error.exit_status == ExitStatus.RUN_NOT_FOUND
+    assert "Missing or invalid score in result row at line 2" in error.message
 
 
 @pytest.mark.parametrize("mode", ["resume", "rerun_failed"])
 def test_rule8_resume_of_a_blocked_run(project, mode):
     make_run(project, "bad", [row("a", "execution_error"), b"[1]"], planned=2)
     error = refused_by_project(project, {**SUITE, "output": ".agentv/results/runs/default/bad", mode: True})
-    assert error.kind == "blocked" and "Unsupported result row at line 2" in error.message
+    assert isinstance(error, Blocked) and error.exit_status == ExitStatus.RUN_NOT_FOUND
+    assert "Unsupported result row at line 2" in error.message
+
+
+@pytest.mark.parametrize("value", ["evals", "evals/greetings.yaml"])
+def test_rule8_retry_errors_from_no_run(project, value):
+    """A retry source that is no run: a 400 to the API, exit 5 ("RUN cannot be found") to the CLI."""
+    error = refused_by_project(project, {**SUITE, "retry_errors": value})
+    assert isinstance(error, NoSuchRun) and error.exit_status == ExitStatus.RUN_NOT_FOUND
+    assert "is neither" in error.message
 
 
 def test_rule8_run_blocked_only_by_its_suite_can_be_resumed_with_a_suite(project):

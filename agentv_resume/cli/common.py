@@ -1,4 +1,8 @@
-"""What every command shares: the project it works on, and failing with an exit status."""
+"""What every command shares: the project it works on, and failing with an exit status.
+
+A command never maps a refusal itself: it lets the ``Refusal`` (errors.py)
+propagate, and ``cli.main`` prints its message and exits with its status.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,7 @@ def fail(message: str, code: ExitStatus) -> None:
 def project_of(ctx: click.Context):
     """The project named by --project, else found upward from here."""
     # Imported here, not at the top: every <TAB> loads this module (start-up speed).
-    from agentv_resume.runs.project import Project, ProjectNotFound, find_project_root
+    from agentv_resume.runs.project import Project, find_project_root
 
     explicit = (ctx.obj or {}).get("projects") or ()
-    try:
-        root = find_project_root(Path(explicit[0]) if explicit else None)
-    except ProjectNotFound as exc:
-        fail(str(exc), ExitStatus.RUN_NOT_FOUND)
-    return Project(root)
+    return Project(find_project_root(Path(explicit[0]) if explicit else None))

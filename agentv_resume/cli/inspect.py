@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from agentv_resume.cli import completion
-from agentv_resume.cli.common import fail, project_of
-from agentv_resume.exit_codes import ExitStatus
+from agentv_resume.cli.common import project_of
 
 
 @click.command()
@@ -21,15 +20,11 @@ def inspect(ctx: click.Context, run: str, as_json: bool) -> None:
     """
     # Imported here, not at the top: every <TAB> loads this module (start-up speed).
     from agentv_resume.launching.actions import action_commands
-    from agentv_resume.runs.project import RunNotFound
     from agentv_resume.runs.reader import RunReader
     from agentv_resume.runs.report import inspect_json
 
     project = project_of(ctx)
-    try:
-        ref = project.resolve_run(run)
-    except RunNotFound as exc:
-        fail(str(exc), ExitStatus.RUN_NOT_FOUND)
+    ref = project.resolve_run(run)
     view = RunReader(project.root).read(ref.run_dir)
     data = inspect_json(ref, view, project, action_commands(view, project))
     if as_json:

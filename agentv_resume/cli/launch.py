@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from agentv_resume.cli import completion
-from agentv_resume.cli.common import fail, project_of
-from agentv_resume.exit_codes import EXIT_FOR_HTTP, ExitStatus
+from agentv_resume.cli.common import project_of
+from agentv_resume.exit_codes import ExitStatus
 
 
 @click.command(context_settings={"ignore_unknown_options": False})
@@ -38,26 +38,28 @@ def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_
     Suite, targets and output come from the run, as the Resume button does;
     options override them. Streams agentv's output and exits with its code.
     """
-    chosen = [name for name, on in (("--resume", resume), ("--rerun-failed", rerun_failed),
-                                    ("--retry-errors", retry_errors)) if on]
-    if len(chosen) != 1:
-        got = f" (got: {', '.join(chosen)})" if chosen else ""
-        raise click.UsageError(f"give exactly one of --resume, --rerun-failed or --retry-errors PATH{got}")
-    mode = "resume" if resume else "rerun_failed" if rerun_failed else "retry_errors"
     # Imported here, not at the top: every <TAB> loads this module (start-up speed).
+    from agentv_resume.launching.actions import retry_body, run_body
+    from agentv_resume.launching.request import check_one_mode
     from agentv_resume.runs.reader import RunReader
 
+    if not (resume or rerun_failed or retry_errors):
+        raise click.UsageError("give one of --resume, --rerun-failed or --retry-errors PATH")
+    check_one_mode(resume, rerun_failed, bool(retry_errors))  # rule 6, in the launch rules' words
+    mode = "resume" if resume else "rerun_failed" if rerun_failed else "retry_errors"
     try:
         project = project_of(ctx)
         reader = RunReader(project.root)
         if mode == "retry_errors":
-            body, view = _body_for_retry(project, reader, retry_errors, list(args) + list(suites))
+            source = Path(retry_errors).expanduser()  # typed in a shell: relative to here
+            body, view = retry_body(project, reader, source if source.is_absolute() else Path.cwd() / source,
+                                    list(args) + list(suites))
         else:
             if len(args) > 1:
-                raise click.UsageError(f"{chosen[0]} takes one RUN, got {len(args)}: {' '.join(args)}")
-            body, view = _body_for_run(project, reader, args[0] if args else "last", mode, suites)
-        if not test_ids and not (mode == "retry_errors" and (args or suites)):
-            _exit_if_nothing_to_run(project, view, mode)
+                raise click.UsageError(f"--{mode.replace('_', '-')} takes one RUN, got {len(args)}: {' '.join(args)}")
+            ref = project.resolve_run(args[0] if args else "last")
+            view = reader.read(ref.run_dir)
+            body = run_body(view, project, mode, ref.id, suites, targets, test_ids)
         if targets:
             body["target"] = list(targets)
         if test_ids:
@@ -68,7 +70,8 @@ def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_
             body["threshold"] = threshold
         if dry_run:
             body["dry_run"] = True
-        _run_launch(project, reader, body, print_only=print_only, agentv=agentv)
+        _run_launch(project, reader, body, view, mode, print_only=print_only, agentv=agentv,
+                    whole_run=not test_ids and not (mode == "retry_errors" and (args or suites)))
     except KeyboardInterrupt:
         # Ctrl-C before agentv started, or a second one while it stopped.
         click.echo("studio-resume: interrupted.", err=True)
@@ -92,71 +95,23 @@ def _exit_if_nothing_to_run(project, view, mode) -> None:
         sys.exit(int(ExitStatus.OK))
 
 
-def _resolve(project, run_arg):
-    from agentv_resume.runs.project import RunNotFound  # start-up speed, as above
-
-    try:
-        return project.resolve_run(run_arg)
-    except RunNotFound as exc:
-        fail(str(exc), ExitStatus.RUN_NOT_FOUND)
-
-
-def _body_for_run(project, reader, run_arg, mode, suites):
-    from agentv_resume.launching.actions import action_body  # start-up speed, as above
-
-    ref = _resolve(project, run_arg)
-    view = reader.read(ref.run_dir)
-    if view.index_problem:
-        fail(f"run {ref.id} is blocked: {view.index_problem}", ExitStatus.RUN_NOT_FOUND)
-    body = action_body(view, project, mode, suite_filter=",".join(suites))
-    if body is None:
-        fail(f"run {ref.id} is blocked: {view.blocked}", ExitStatus.RUN_NOT_FOUND)
-    return body, view
-
-
-def _body_for_retry(project, reader, path, suites):
-    from agentv_resume.runs.run import INDEX_NAME  # start-up speed, as above
-
-    source = Path(path).expanduser()  # typed in a shell: relative to here
-    source = source if source.is_absolute() else Path.cwd() / source
-    run_dir = source.parent if source.name == INDEX_NAME else source
-    if not (run_dir / INDEX_NAME).is_file():
-        fail(f"--retry-errors {path}: not a run directory or its index.jsonl", ExitStatus.RUN_NOT_FOUND)
-    view = reader.read(run_dir)
-    if view.index_problem:
-        fail(f"run {project.relative(run_dir)} is blocked: {view.index_problem}", ExitStatus.RUN_NOT_FOUND)
-    body: dict = {"retry_errors": project.relative(source)}
-    if suites:
-        body["suite_filter"] = ",".join(suites)
-    elif view.suite_filter:
-        body["suite_filter"] = view.suite_filter
-    else:
-        fail(f"{view.suite_reason}; give the eval file(s) as SUITE arguments", ExitStatus.RUN_NOT_FOUND)
-    if view.targets:
-        body["target"] = view.targets
-    return body, view
-
-
-def _run_launch(project, reader, body, *, print_only: bool, agentv: str | None) -> None:
+def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: str | None, whole_run: bool) -> None:
     # start-up speed, as above
     from agentv_resume.jobs import outcome as job_outcome
     from agentv_resume.jobs.runner import run_job
     from agentv_resume.jobs.store import JobStore
     from agentv_resume.launching import launcher
-    from agentv_resume.launching.request import LaunchError
 
-    try:
-        prepared = launcher.prepare(body, project, reader)
-    except LaunchError as exc:
-        fail(exc.message, _exit_for(exc))
+    # Every launch rule (blocked, paths, rule 6...) is the launcher's: a Refusal
+    # propagates to cli.main, which prints it and exits with its status.
+    prepared = launcher.prepare(body, project, reader)
+    if whole_run:
+        _exit_if_nothing_to_run(project, view, mode)
     if print_only:
         click.echo(prepared.command)
         return
     store = JobStore(project.root)
-    try:
-        job, lock_fd = launcher.start(prepared, project, reader, store, agentv=agentv, source="cli")
-    except LaunchError as exc:
-        fail(exc.message, _exit_for(exc))
+    job, lock_fd = launcher.start(prepared, project, reader, store, agentv=agentv, source="cli")
     click.echo(f"studio-resume: job {job.id}: {prepared.command}", err=True)
     progress = _ProgressLine(store, job)
     out = sys.stdout.buffer
@@ -211,12 +166,6 @@ def _say_outcome(project, reader, job) -> None:
         flag = "--resume" if mode == "resume" else "--rerun-failed"
         command = shlex.join([*prefix, "launch", flag, ref.id])
         click.echo(f"studio-resume: next ({plural(will_run[mode])}): {command}", err=True)
-
-
-def _exit_for(error) -> ExitStatus:
-    if error.kind == "blocked":
-        return ExitStatus.RUN_NOT_FOUND
-    return EXIT_FOR_HTTP.get(error.status, ExitStatus.USAGE)
 
 
 class _ProgressLine:

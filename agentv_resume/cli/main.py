@@ -12,12 +12,24 @@ import click
 
 from agentv_resume import __version__
 from agentv_resume.cli import completion
+from agentv_resume.cli.common import fail
+from agentv_resume.errors import Refusal
 from agentv_resume.cli.inspect import inspect
 from agentv_resume.cli.launch import launch
 from agentv_resume.cli.serve import serve
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The one place a refusal becomes the CLI's answer: its message on stderr, its exit status."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Refusal as refusal:
+            fail(refusal.message, refusal.exit_status)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "projects", multiple=True, metavar="DIR",
               type=click.Path(file_okay=False, path_type=str), shell_complete=completion.complete_dirs,
               help="The agentv project (the directory holding .agentv/). Default: found upward from here. "

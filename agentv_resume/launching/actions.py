@@ -6,9 +6,14 @@ the command `inspect` prints is the one the button launches.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from agentv_resume.errors import Blocked
 from agentv_resume.launching.argv import build_args, command_string
 from agentv_resume.launching.request import parse_request
+from agentv_resume.launching.resolve import retry_source
 from agentv_resume.runs.project import Project
+from agentv_resume.runs.reader import RunReader
 from agentv_resume.runs.run import RunView
 
 MODES = ("resume", "rerun_failed")
@@ -44,6 +49,34 @@ def action_body(view: RunView, project: Project, mode: str, suite_filter: str | 
     body["output"] = project.relative(view.run_dir)
     body[mode] = True
     return body
+
+
+def run_body(view: RunView, project: Project, mode: str, run_name: str, suites=(), targets=(),
+             test_ids=()) -> dict:
+    """What `launch --resume / --rerun-failed RUN [--suite S]...` sends: the button's body,
+    with what the user gave instead of the run's own.  Blocked when it cannot be made."""
+    body = action_body(view, project, mode, suite_filter=",".join(suites), targets=list(targets),
+                       test_ids=list(test_ids))
+    if body is None:
+        reason = view.blocked or "agentv could not be given its own values (give --suite / --target)"
+        raise Blocked(f"run {run_name} is blocked: {reason}")
+    return body
+
+
+def retry_body(project: Project, reader: RunReader, source: Path, suites=()) -> tuple[dict, RunView]:
+    """What `launch --retry-errors PATH [SUITE...]` sends (PATH absolute), and the view of the
+    run it retries from: that run's suite and targets unless SUITE files are given."""
+    view = reader.read(retry_source(source, str(source)))
+    body: dict = {"retry_errors": project.relative(source)}
+    if suites:
+        body["suite_filter"] = ",".join(suites)
+    elif view.suite_filter:
+        body["suite_filter"] = view.suite_filter
+    else:
+        raise Blocked(f"{view.suite_reason}; give the eval file(s) as SUITE arguments")
+    if view.targets:
+        body["target"] = view.targets
+    return body, view
 
 
 def action_command(view: RunView, project: Project, mode: str, **overrides) -> str | None:

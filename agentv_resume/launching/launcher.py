@@ -16,7 +16,8 @@ from agentv_resume.jobs.record import PID_NAME, now_iso
 from agentv_resume.jobs.runner import ensure_trailing_newline
 from agentv_resume.jobs.store import Job, JobStore, new_job_id
 from agentv_resume.launching.argv import build_args, command_string
-from agentv_resume.launching.request import LaunchError, parse_request
+from agentv_resume.errors import BadRequest, Busy, Unavailable
+from agentv_resume.launching.request import parse_request
 from agentv_resume.launching.resolve import ResolvedLaunch, resolve_request
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
@@ -79,7 +80,7 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
         holder = lock_holder(run_dir)  # rule 9 answers before rule 10
         if holder:
             raise _busy(holder)
-        raise LaunchError(503, str(missing))
+        raise Unavailable(str(missing))
     created = not run_dir.exists()
     job_id = new_job_id()
     try:
@@ -87,7 +88,7 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
     except RunBusy as busy:
         raise _busy(busy.job_id) from None
     except OSError as exc:
-        raise LaunchError(400, f"cannot lock the run directory {run_dir}: {exc.strerror or exc}") from None
+        raise BadRequest(f"cannot lock the run directory {run_dir}: {exc.strerror or exc}") from None
     try:
         ensure_trailing_newline(run_dir / INDEX_NAME)
         progress_base = _progress_base(prepared, reader)
@@ -110,7 +111,7 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
                 name_holder(run_dir, lock_fd, job_id)
     except OSError as exc:
         _release(lock_fd, run_dir, created)
-        raise LaunchError(503, f"cannot record the job under {store.jobs_dir}: {exc.strerror or exc}") from None
+        raise Unavailable(f"cannot record the job under {store.jobs_dir}: {exc.strerror or exc}") from None
     _record_before(job, run_dir, reader)
     return job, lock_fd
 
@@ -126,8 +127,8 @@ def _record_before(job: Job, run_dir: Path, reader: RunReader) -> None:
         pass
 
 
-def _busy(holder: str | None) -> LaunchError:
-    return LaunchError(409, f"a job is already active on this run: {holder}", job_id=holder)
+def _busy(holder: str | None) -> Busy:
+    return Busy(f"a job is already active on this run: {holder}", job_id=holder)
 
 
 def detach(job: Job, lock_fd: int) -> None:

@@ -3,8 +3,8 @@
 ``parse_request`` covers the rules that need nothing but the body (2–7) and
 is pure.  ``launching.resolve`` checks the body against the project (rule 8)
 and decides which run directory the job will work on.  Both raise
-``LaunchError`` carrying the HTTP status; the CLI maps the same errors to
-exit codes, so a rule fixed here is fixed for both.
+a ``Refusal`` (errors.py) carrying the HTTP status and the exit status, so
+a rule fixed here is fixed for the server and the CLI alike.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+
+from agentv_resume.errors import BadRequest, Blocked, NoSuchRun, Refusal
 
 KEYS = (
     "suite_filter", "test_ids", "target", "experiment", "threshold", "workers", "dry_run",
@@ -28,20 +30,27 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-class LaunchError(Exception):
-    """A refused launch: ``status`` is the HTTP answer; ``kind`` says why in a
-    word the CLI maps to its exit code (``"blocked"`` → 5)."""
+# What a refused launch raises: any Refusal (``except LaunchError`` catches them all).
+LaunchError = Refusal
 
-    def __init__(self, status: int, message: str, job_id: str | None = None, kind: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.job_id = job_id
-        self.kind = kind
+_KINDS = {None: BadRequest, "blocked": Blocked, "no_run": NoSuchRun}
 
 
-def _bad(message: str, kind: str | None = None) -> LaunchError:
-    return LaunchError(400, message, kind=kind)
+def _bad(message: str, kind: str | None = None) -> Refusal:
+    """A rule-2..8 refusal: a 400; ``kind`` "blocked" / "no_run" make it exit 5 in the CLI."""
+    return _KINDS[kind](message)
+
+
+def check_one_mode(resume: bool, rerun_failed: bool, retry_errors: bool) -> None:
+    """Rule 6: at most one of resume, rerun_failed, retry_errors."""
+    chosen = [name for name, on in (
+        ("resume", resume), ("rerun_failed", rerun_failed), ("retry_errors", retry_errors),
+    ) if on]
+    if len(chosen) > 1:
+        raise _bad(
+            "resume, rerun_failed, and retry_errors are mutually exclusive "
+            f"(got: {', '.join(chosen)})"
+        )
 
 
 @dataclass
@@ -175,16 +184,7 @@ def parse_request(body) -> LaunchRequest:
         request.output = None
     if not request.suite_parts and not request.test_ids:
         raise _bad("Provide suite_filter or test_ids")
-    chosen = [name for name, on in (
-        ("resume", request.resume),
-        ("rerun_failed", request.rerun_failed),
-        ("retry_errors", bool(request.retry_errors)),
-    ) if on]
-    if len(chosen) > 1:
-        raise _bad(
-            "resume, rerun_failed, and retry_errors are mutually exclusive "
-            f"(got: {', '.join(chosen)})"
-        )
+    check_one_mode(request.resume, request.rerun_failed, bool(request.retry_errors))
     for part in request.suite_parts:
         _check_value("suite_filter", part)
     if request.suite_filter is not None:

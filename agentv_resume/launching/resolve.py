@@ -101,6 +101,15 @@ def _refuse_links(project: Project, run_dir: Path) -> None:
             raise _bad(f"run {project.relative(run_dir)} cannot be written safely: {problem}")
 
 
+def retry_source(path: Path, given: str) -> Path:
+    """The run a retry_errors path names: a run directory, or its index.jsonl (else NoSuchRun)."""
+    if path.name == INDEX_NAME and path.is_file():
+        return path.parent
+    if not (path / INDEX_NAME).is_file():
+        raise _bad(f"retry_errors must be a run directory or its index.jsonl: {given!r} is neither", kind="no_run")
+    return path
+
+
 def _refuse_blocked(reader: RunReader, run_dir: Path, what: str) -> None:
     """agentv stops on a rejected row; the suite is given, so only the index counts."""
     problem = reader.read(run_dir).index_problem
@@ -142,11 +151,7 @@ def _resolve(request: LaunchRequest, project: Project, reader: RunReader,
     if request.retry_errors:
         retry = _checked(project, "retry_errors", request.retry_errors)
         changes["retry_errors"] = retry.arg
-        source = Path(retry.real)
-        if source.name == INDEX_NAME and source.is_file():
-            source = source.parent
-        elif not (source / INDEX_NAME).is_file():
-            raise _bad(f"retry_errors must be a run directory or its index.jsonl: {request.retry_errors!r} is neither")
+        source = retry_source(Path(retry.real), request.retry_errors)
         _refuse_blocked(reader, source, f"retry_errors run {project.relative(source)}")
     request = dataclasses.replace(request, **changes)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentv_resume.runs.run import INDEX_NAME
+from agentv_resume.errors import NotFound
 from agentv_resume.files import read_json_or
 
 AGENTV_DIR = ".agentv"
@@ -24,12 +25,12 @@ _INDEX_SUFFIX = os.sep + INDEX_NAME
 _RELATIVE_CACHE = 20_000
 
 
-class ProjectNotFound(Exception):
-    pass
+class ProjectNotFound(NotFound):
+    """No agentv project where one was looked for (exit 5)."""
 
 
-class RunNotFound(Exception):
-    pass
+class RunNotFound(NotFound):
+    """RUN names no run of the project (exit 5)."""
 
 
 @dataclass(frozen=True)

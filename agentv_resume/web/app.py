@@ -12,12 +12,13 @@ from pathlib import Path
 
 import bottle
 
+from agentv_resume.errors import Refusal
 from agentv_resume.jobs.store import JobStore
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
 from agentv_resume.web import jobs, outcomes, runs, security
 from agentv_resume.web.context import Benchmark, Studio, benchmark_ids
-from agentv_resume.web.responses import apply_headers, error_page, json_body, json_error, wants_json
+from agentv_resume.web.responses import apply_headers, error_page, json_body, json_error, refusal_answer, wants_json
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -74,12 +75,25 @@ def create_app(projects: list[Path], *, read_only: bool = False, agentv: str | N
     return app
 
 
+def _answering_refusals(handler, *leading):
+    """The one place a Refusal (errors.py) becomes an HTTP answer: JSON under /api/, else an error page."""
+    def answer(*args, **kw):
+        try:
+            return handler(*leading, *args, **kw)
+        except Refusal as refusal:
+            if wants_json(bottle.request.path):
+                return refusal_answer(refusal)
+            raise bottle.HTTPError(refusal.http_status, refusal.message) from None
+
+    return answer
+
+
 def _first(studio: Studio, handler):
-    return lambda **kw: handler(studio, studio.first, **kw)
+    return lambda **kw: _answering_refusals(handler, studio, studio.first)(**kw)
 
 
 def _scoped(studio: Studio, handler):
-    return lambda benchmark_id, **kw: handler(studio, studio.benchmark(benchmark_id), **kw)
+    return lambda benchmark_id, **kw: _answering_refusals(handler, studio, studio.benchmark(benchmark_id))(**kw)
 
 
 def _install_routes(app: bottle.Bottle, studio: Studio) -> None:

@@ -16,7 +16,7 @@ import bottle
 from agentv_resume.jobs.states import TERMINAL
 from agentv_resume.jobs.store import Job
 from agentv_resume.launching import launcher
-from agentv_resume.launching.request import LaunchError
+from agentv_resume.errors import BadRequest
 from agentv_resume.web import outcomes, security
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.responses import json_error, json_response, render
@@ -75,24 +75,17 @@ def _body():
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise LaunchError(400, "Invalid JSON body") from None
-
-
-def _launch_error(exc: LaunchError):
-    extra = {"job_id": exc.job_id} if exc.status == 409 and exc.job_id else {}
-    return json_error(exc.status, exc.message, **extra)
+        raise BadRequest("Invalid JSON body") from None
 
 
 # --- JSON -----------------------------------------------------------------------
 
 def launch(studio: Studio, bench: Benchmark):
     _refuse_if_read_only(studio)
-    try:
-        prepared = launcher.prepare(_body(), bench.project, bench.reader)
-        job, lock_fd = launcher.start(prepared, bench.project, bench.reader, bench.store,
-                                      agentv=studio.agentv, source="server")
-    except LaunchError as exc:
-        return _launch_error(exc)
+    # A refusal (rules 2-10) propagates: app.py answers it with its status.
+    prepared = launcher.prepare(_body(), bench.project, bench.reader)
+    job, lock_fd = launcher.start(prepared, bench.project, bench.reader, bench.store,
+                                  agentv=studio.agentv, source="server")
     launcher.detach(job, lock_fd)
     status = job_status(bench, job, with_log=False)
     answer = {key: status[key] for key in ("id", "status", "command", "run_dir", "run_id", "job_url")}
@@ -101,10 +94,7 @@ def launch(studio: Studio, bench: Benchmark):
 
 def preview(studio: Studio, bench: Benchmark):
     # Runs nothing, so read-only mode answers it too.
-    try:
-        prepared = launcher.prepare(_body(), bench.project, bench.reader)
-    except LaunchError as exc:
-        return _launch_error(exc)
+    prepared = launcher.prepare(_body(), bench.project, bench.reader)
     return json_response({"command": prepared.command,
                           "run_dir": bench.project.relative(prepared.run_dir)})
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import bottle
 
 from agentv_resume import __version__
+from agentv_resume.errors import Refusal
 from agentv_resume.launching.actions import plural
 from agentv_resume.web import security
 from agentv_resume.web.context import Studio
@@ -52,6 +53,12 @@ def json_error(status: int, message: str, **extra) -> bottle.HTTPResponse:
     """A finished JSON error answer (raise it or return it)."""
     headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **security.SECURITY_HEADERS}
     return bottle.HTTPResponse(body=json_body({"error": message, **extra}), status=status, headers=headers)
+
+
+def refusal_answer(refusal: Refusal) -> bottle.HTTPResponse:
+    """A refusal as the API answers it: its HTTP status and ``{"error": ...}`` (a 409 names the job)."""
+    body = refusal.answer()
+    return json_error(refusal.http_status, body.pop("error"), **body)
 
 
 def wants_json(path: str) -> bool:
