@@ -117,7 +117,7 @@ def test_lines_that_are_not_json_are_skipped_and_counted(index, line):
     write(index, row("ok-before"), line, row("ok-after"))
     snap = read_index(index)
     assert snap.state.skipped_lines == 1
-    assert snap.state.rejected == []
+    assert snap.state.rejected_count == 0 and snap.state.first_rejected is None
     assert [key[0] for key in snap.state.records] == ["ok-before", "ok-after"]
 
 
@@ -150,7 +150,7 @@ def test_blank_lines_are_ignored_but_numbered(index):
     write(index, b"", b"   \r", row("a"), b"", b"[1]")
     snap = read_index(index)
     assert snap.state.records[("a", "default")].line == 3
-    assert snap.state.rejected[0].line == 5
+    assert snap.state.first_rejected.line == 5
     assert snap.state.skipped_lines == 0
 
 
@@ -207,9 +207,19 @@ def test_missing_index_is_a_warning(index):
 def test_json_that_is_not_a_result_row_is_rejected_with_agentvs_message(index, line, message):
     write(index, row("a"), line, row("b"))
     snap = read_index(index)
-    assert [r.message for r in snap.state.rejected] == [message]
+    assert snap.state.first_rejected.message == message and snap.state.rejected_count == 1
     assert snap.state.skipped_lines == 0
     assert len(snap.state.records) == 2  # the good rows still show
+
+
+def test_of_many_rejected_rows_only_the_first_is_kept_and_the_rest_counted(index):
+    # agentv stops at the first; a file of millions of junk rows must not
+    # become millions of objects (issue 12: 3 M junk lines took 570 MB).
+    write(index, row("a"), *([b"[1]"] * 5000), b'{"test_id": "b"}', row("c"))
+    snap = read_index(index)
+    assert snap.state.first_rejected.message == "Unsupported result row at line 2"
+    assert snap.state.rejected_count == 5001
+    assert [key[0] for key in snap.state.records] == ["a", "c"]
 
 
 # --- the incremental scanner ---------------------------------------------------------
@@ -300,6 +310,47 @@ def test_frozen_snapshot_does_not_change_with_later_scans(index):
     assert statuses(frozen) == {("a", "default"): "execution_error"}
 
 
+def test_a_snapshot_from_a_view_keeping_scanner_never_changes(index):
+    write(index, row("a", "execution_error"))
+    scanner = IndexScanner(index, snapshots=True)
+    first = scanner.scan()
+    with open(index, "ab") as out:
+        out.write(json.dumps(row("a", "ok")).encode() + b"\n" + json.dumps(row("b")).encode() + b"\n")
+    second = scanner.scan()
+    assert statuses(first) == {("a", "default"): "execution_error"}
+    assert statuses(second) == {("a", "default"): "ok", ("b", "default"): "ok"}
+    assert second == read_index(index)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64, 1000])
+def test_reading_in_chunks_of_any_size_says_what_one_read_says(index, monkeypatch, chunk):
+    long_error = "x" * 3000  # a line longer than many chunks
+    write(index, row("a"), b"", row("b", "execution_error", error=long_error), b"[1]", b"garbage",
+          row("a", "quality_failure"), tail=json.dumps(row("c")).encode()[:15])
+    whole = read_index(index)
+    monkeypatch.setattr(scanner_module, "CHUNK_BYTES", chunk)
+    assert read_index(index) == whole
+    assert whole.state.records[("b", "default")].error == long_error
+
+
+def test_a_big_index_is_read_in_bounded_memory(index):
+    import tracemalloc
+
+    # 24 MB of lines for one identity: what stays is one record, and what
+    # is held at once is about a chunk and its lines, never the whole file.
+    line = json.dumps(row("same", error="e" * 400, execution_status="execution_error")).encode() + b"\n"
+    with open(index, "wb") as out:
+        out.write(line * (24 * 1024 * 1024 // len(line)))
+    tracemalloc.start()
+    try:
+        snap = read_index(index)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(snap.state.records) == 1 and snap.state.lines > 40_000
+    assert peak < 4 * scanner_module.CHUNK_BYTES < index.stat().st_size
+
+
 _LINES = st.one_of(
     st.builds(lambda t, s, tg: json.dumps(row(t, s, target=tg)).encode(),
               st.sampled_from(["a", "b", "c", "d"]),
@@ -320,19 +371,28 @@ def test_incremental_scans_always_equal_a_fresh_read(tmp_path, lines, data):
         blob = blob[:-data.draw(st.integers(1, max(1, len(lines[-1]))), label="cut")]
     cuts = sorted(data.draw(st.lists(st.integers(0, len(blob)), max_size=8), label="cuts"))
     path.write_bytes(b"")
-    scanner = IndexScanner(path)
+    scanner = IndexScanner(path, snapshots=data.draw(st.booleans(), label="snapshots"))
+    chunk = data.draw(st.sampled_from([1, 7, 100, scanner_module.CHUNK_BYTES]), label="chunk")
+
+    def scan():
+        default, scanner_module.CHUNK_BYTES = scanner_module.CHUNK_BYTES, chunk
+        try:
+            return scanner.scan()
+        finally:
+            scanner_module.CHUNK_BYTES = default
+
     written = 0
     for cut in [*cuts, len(blob)]:
         with open(path, "ab") as out:
             out.write(blob[written:cut])
         written = max(written, cut)
-        assert scanner.scan() == read_index(path)
+        assert scan() == read_index(path)
     if data.draw(st.booleans(), label="truncate then grow"):
         keep = data.draw(st.integers(0, len(blob)), label="keep")
         with open(path, "r+b") as out:
             out.truncate(keep)
-        assert scanner.scan() == read_index(path)
+        assert scan() == read_index(path)
         with open(path, "ab") as out:
             out.write(json.dumps(row("z")).encode() + b"\n")
-        assert scanner.scan() == read_index(path)
+        assert scan() == read_index(path)
     path.unlink()

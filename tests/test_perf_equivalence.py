@@ -19,7 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentv_resume.runs import index as indexfile
-from agentv_resume.runs.index import STRING_FIELDS, VALUE_FIELDS, IndexState, apply_line, parse_line, parse_line_fast
+from agentv_resume.runs.index import (
+    STRING_FIELDS,
+    VALUE_FIELDS,
+    IndexState,
+    apply_line,
+    apply_lines,
+    parse_line,
+    parse_line_fast,
+)
 
 pytest.importorskip("orjson")
 
@@ -84,11 +92,17 @@ def fold(lines: list[bytes], parse) -> IndexState:
 
 
 def assert_same_state(lines: list[bytes]) -> None:
+    """One line at a time by the plain reading, by the fast one, and all at
+    once by ``apply_lines`` (the scanner's loop): the same state."""
     plain, fast = fold(lines, parse_line), fold(lines, parse_line_fast)
-    assert plain == fast
+    looped = IndexState()
+    apply_lines(looped, lines)
+    assert plain == fast == looped
     # Record equality takes 1 == 1.0: the scores must be the same type too.
     for key, record in plain.records.items():
         assert identical(record.score, fast.records[key].score), key
+        assert identical(record.score, looped.records[key].score), key
+        assert identical(record.error, looped.records[key].error), key
 
 
 def test_fast_path_is_the_default_when_orjson_is_there():

@@ -170,7 +170,7 @@ class RunView:
 
     @property
     def rejected_rows(self) -> int:
-        return len(self.snapshot.state.rejected)
+        return self.snapshot.state.rejected_count
 
     @property
     def planned(self) -> int | None:
@@ -246,10 +246,10 @@ class RunView:
     @property
     def index_problem(self) -> str | None:
         """Why agentv could not resume from this run's index.jsonl, if it could not."""
-        rejected = self.snapshot.state.rejected
-        if rejected:
-            first = rejected[0]
-            more = f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""
+        state = self.snapshot.state
+        first = state.first_rejected
+        if first is not None:
+            more = f" (and {state.rejected_count - 1} more)" if state.rejected_count > 1 else ""
             return (
                 "index.jsonl holds a line agentv 4.x refuses to resume, rerun or retry from: "
                 f"{first.message}{more}"

@@ -4,26 +4,43 @@ The scanner is incremental: a status poll on a growing file reads only the
 bytes appended since the previous poll.  A partial last line (agentv killed
 mid-write, or still writing) is evaluated on every scan but never committed,
 so it is re-read once it is complete.
+
+It reads in chunks of ``CHUNK_BYTES``: an 850 MB file is never in memory at
+once, nor are its lines (only the records they make).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentv_resume.files import open_regular
-from agentv_resume.runs.index import IndexState, apply_line
+from agentv_resume.runs.index import IndexState, apply_line, apply_lines
 
+CHUNK_BYTES = 4 * 1024 * 1024
+# Reading more than this pauses Python's cyclic garbage collector (see
+# _collector_paused).
+_PAUSE_GC_BYTES = 1024 * 1024
 # Bytes kept from just before the committed offset, to notice a file that was
 # rewritten (not appended to) with a size at least as large as before.
 _GUARD_BYTES = 64
 
 
+def file_stamp(st: os.stat_result) -> tuple:
+    """What says a file is unchanged: its identity (device, inode), size and mtime."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 @dataclass
 class IndexSnapshot:
-    """What one scan saw.  ``state`` may be the scanner's live state: take
-    ``frozen()`` to keep it past the next scan or hand it to another thread."""
+    """What one scan saw.  ``state`` never changes once handed out by a
+    scanner made with ``snapshots=True`` (its next scan copies it before it
+    adds lines: a reader that keeps views).  Otherwise (the default: one
+    that only counts) it is the scanner's live state: take ``frozen()`` to
+    keep it past the next scan or hand it to another thread."""
 
     state: IndexState
     size: int
@@ -37,16 +54,19 @@ class IndexSnapshot:
 class IndexScanner:
     """Follows one index.jsonl; ``scan()`` reads only what was appended."""
 
-    def __init__(self, path: Path, start: int = 0):
+    def __init__(self, path: Path, start: int = 0, *, snapshots: bool = False):
         """``start``: a byte offset at a line boundary; lines before it are ignored
-        (a job's progress counts only what agentv appended after it started)."""
+        (a job's progress counts only what agentv appended after it started).
+        ``snapshots``: every state handed out stays as it was (see IndexSnapshot)."""
         self.path = Path(path)
         self._path = os.fspath(self.path)
         self._start = start
+        self._snapshots = snapshots
         self._reset()
 
     def _reset(self) -> None:
         self._committed = IndexState()
+        self._handed_out = False
         self._offset = self._start
         self._guard = b""
         self._inode: int | None = None
@@ -54,15 +74,14 @@ class IndexScanner:
         self._last_key: tuple | None = None
 
     def scan(self, stamp: tuple | None = None) -> IndexSnapshot:
-        """What the file says now.  ``stamp``: its (inode, size, mtime_ns) from a
-        stat the caller just made (a runs listing), to spare another."""
+        """What the file says now.  ``stamp``: its ``file_stamp`` from a stat the
+        caller just made (a runs listing), to spare another."""
         if self._last is not None:
             # Unchanged (inode, size, mtime): one stat, no open.  A runs list
             # of 2,000 runs does this 2,000 times per request.
             if stamp is None:
                 try:
-                    st = os.stat(self._path)
-                    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+                    stamp = file_stamp(os.stat(self._path))
                 except (OSError, ValueError):
                     pass
             if stamp is not None and stamp == self._last_key:
@@ -70,21 +89,23 @@ class IndexScanner:
         try:
             with open_regular(self.path) as handle:
                 st = os.fstat(handle.fileno())
-                key = (st.st_ino, st.st_size, st.st_mtime_ns)
+                key = file_stamp(st)
                 if self._last is not None and key == self._last_key:
                     return self._last
                 if not self._still_appending(handle, st):
                     self._reset()
                 self._inode = st.st_ino
                 handle.seek(self._offset)
-                new = handle.read(max(0, st.st_size - self._offset))
+                remaining = st.st_size - self._offset
+                with _collector_paused(remaining > _PAUSE_GC_BYTES):
+                    tail = self._read_lines(handle, remaining)
         except IsADirectoryError:
             return self._unreadable("index.jsonl is a directory, not a file")
         except FileNotFoundError:
             return self._unreadable("index.jsonl is missing")
         except OSError as exc:
             return self._unreadable(f"index.jsonl cannot be read: {exc.strerror or exc}")
-        snapshot = self._fold(new)
+        snapshot = self._snapshot(tail)
         self._last, self._last_key = snapshot, key
         return snapshot
 
@@ -102,23 +123,74 @@ class IndexScanner:
         handle.seek(self._offset - len(self._guard))
         return handle.read(len(self._guard)) == self._guard
 
-    def _fold(self, new: bytes) -> IndexSnapshot:
-        cut = new.rfind(b"\n")
-        complete, tail = (new[: cut + 1], new[cut + 1 :]) if cut >= 0 else (b"", new)
-        if complete:
-            state = self._committed
-            for raw in complete.split(b"\n")[:-1]:
-                apply_line(state, raw)
-            self._offset += len(complete)
-            self._guard = (self._guard + complete[-_GUARD_BYTES:])[-_GUARD_BYTES:]
+    def _read_lines(self, handle, remaining: int) -> bytes:
+        """Commit every complete line of the next ``remaining`` bytes, a chunk at
+        a time; return what follows the last newline (an unfinished line)."""
+        parts: list[bytes] = []  # an unfinished line, possibly over many chunks
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_BYTES, remaining))
+            if not chunk:
+                break  # the file shrank meanwhile: the next scan sees it
+            remaining -= len(chunk)
+            if chunk.find(b"\n") < 0:
+                parts.append(chunk)
+                continue
+            lines = chunk.split(b"\n")
+            del chunk  # the lines are a copy: hold one, not both
+            if parts:  # the line the last chunk left unfinished ends here
+                parts.append(lines[0])
+                lines[0] = b"".join(parts)
+            rest = lines.pop()
+            self._commit(lines)
+            parts = [rest] if rest else []
+        return b"".join(parts)
+
+    def _commit(self, lines: list[bytes]) -> None:
+        """Fold complete ``lines`` (each without its newline)."""
+        if self._handed_out:
+            # A view holds the current state: it must not see these lines.
+            self._committed = self._committed.copy()
+            self._handed_out = False
+        apply_lines(self._committed, lines)
+        self._offset += sum(map(len, lines)) + len(lines)
+        # The guard: the last bytes before the new offset (the last lines).
+        tail = b""
+        for line in reversed(lines):
+            tail = line + b"\n" + tail
+            if len(tail) >= _GUARD_BYTES:
+                break
+        self._guard = (self._guard + tail)[-_GUARD_BYTES:]
+
+    def _snapshot(self, tail: bytes) -> IndexSnapshot:
         size = self._offset + len(tail)
         if not tail:
+            self._handed_out = self._snapshots
             return IndexSnapshot(self._committed, size, True)
         # The unfinished last line: agentv reads it as a line too (and drops it
         # when it is not JSON).  Count it without committing it.
         view = self._committed.copy()
         apply_line(view, tail)
         return IndexSnapshot(view, size, False)
+
+
+@contextlib.contextmanager
+def _collector_paused(pause: bool):
+    """Pause the cyclic garbage collector while a big file is folded in.
+
+    Records and their keys make no cycles (the parser's rows are freed by
+    reference counting), but each is a tracked object: the collector's
+    full passes over a heap that grows by 500,000 of them doubled the time
+    of a read.  Process-wide, so it is paused only for big reads and
+    enabled again after (unless it was already off).
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def read_index(path: Path) -> IndexSnapshot:
