@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentv_resume.runs.run import INDEX_NAME
 from agentv_resume.errors import NotFound
 from agentv_resume.files import read_json_or
+from agentv_resume.runs.run import BENCHMARK_NAME, INDEX_NAME
+from agentv_resume.runs.scanner import file_stamp
 
 AGENTV_DIR = ".agentv"
 RESULTS_DIR = "results"
@@ -21,8 +21,12 @@ CEILING_ENV = "STUDIO_RESUME_CEILING"
 # but we never descend into a run (it holds one folder per test case).
 _MAX_DEPTH = 4
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]*(?<!-)")
 _INDEX_SUFFIX = os.sep + INDEX_NAME
+_BENCHMARK_SUFFIX = os.sep + BENCHMARK_NAME
 _RELATIVE_CACHE = 20_000
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+MISSING = ("missing",)  # the stamp of a file that is not there
 
 
 class ProjectNotFound(NotFound):
@@ -33,15 +37,45 @@ class RunNotFound(NotFound):
     """RUN names no run of the project (exit 5)."""
 
 
-@dataclass(frozen=True)
 class RunRef:
-    id: str
-    run_dir: Path
-    experiment: str
-    mtime: float
-    # index.jsonl's (inode, size, mtime_ns) when the run was listed: lets
-    # RunReader skip a second stat of an unchanged file.
-    index_stamp: tuple | None = field(default=None, compare=False, repr=False)
+    """One run as the listing found it: its id, folder, experiment and mtime.
+
+    ``run_dir`` (a Path) is made when first asked for: a listing of 50,000
+    runs makes none (``path`` is the same folder as a string).
+    """
+
+    __slots__ = ("id", "path", "experiment", "mtime", "index_stamp", "benchmark_stamp", "relative", "_run_dir")
+
+    def __init__(self, id: str, run_dir, experiment: str, mtime: float, index_stamp: tuple | None = None,
+                 benchmark_stamp: tuple | None = None, relative: str | None = None):
+        self.id = id
+        self.path = os.fspath(run_dir)
+        self._run_dir = run_dir if isinstance(run_dir, Path) else None
+        self.experiment = experiment
+        self.mtime = mtime
+        # The ``file_stamp``s of index.jsonl and benchmark.json when the run
+        # was listed ("missing" for none): RunReader needs no second stat.
+        self.index_stamp = index_stamp
+        self.benchmark_stamp = benchmark_stamp
+        self.relative = relative  # the folder as the user types it from the root, when known
+
+    @property
+    def run_dir(self) -> Path:
+        if self._run_dir is None:
+            self._run_dir = Path(self.path)
+        return self._run_dir
+
+    def _key(self):
+        return self.id, self.path, self.experiment, self.mtime
+
+    def __eq__(self, other):
+        return isinstance(other, RunRef) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"RunRef(id={self.id!r}, run_dir={self.path!r}, experiment={self.experiment!r}, mtime={self.mtime!r})"
 
 
 def _agentv_home() -> Path | None:
@@ -161,19 +195,27 @@ def _experiment(parts: tuple[str, ...]) -> str:
     return "-".join(parts) or "default"
 
 
+def _safe_name(name: str) -> str:
+    # Most names (agentv's timestamps) are safe already: no regex substitution.
+    return name if _SAFE.fullmatch(name) else url_safe(name)
+
+
 def _ids(found) -> list[tuple[str, str]]:
     """(run id, experiment) of each run, ``found`` sorted by path: the directory
     name, made URL-safe; ``<experiment>--<name>`` when two runs share it;
     ``-2``, ``-3``... if still taken."""
     names: dict[str, int] = {}
-    for _, _, name, _ in found:
-        safe = url_safe(name)
+    safe_names = [_safe_name(item[2]) for item in found]
+    for safe in safe_names:
         names[safe] = names.get(safe, 0) + 1
     out: list[tuple[str, str]] = []
     taken: set[str] = set()
-    for _, parts, name, _ in found:
-        experiment = _experiment(parts)
-        safe = url_safe(name)
+    experiments: dict[tuple, str] = {}
+    for item, safe in zip(found, safe_names):
+        parts = item[1]
+        experiment = experiments.get(parts)
+        if experiment is None:
+            experiment = experiments[parts] = _experiment(parts)
         wanted = safe if names[safe] == 1 else f"{url_safe(experiment)}--{safe}"
         out.append((unique(wanted, taken), experiment))
     return out
@@ -183,6 +225,10 @@ def _newest_first(ref: RunRef):
     return -ref.mtime, ref.id
 
 
+def _first(item):
+    return item[0]
+
+
 class Project:
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
@@ -190,57 +236,91 @@ class Project:
         self.results_dir = self.agentv_dir / RESULTS_DIR
         self._relative: dict[str, str] = {}
         self._refs: dict[str, RunRef] = {}
+        self._results_rel: str | None = None
         self._named: tuple[list[str], list[tuple[str, str]]] | None = None
 
     # --- discovery ---------------------------------------------------------
-    def _run_dirs(self) -> list[tuple[str, tuple[str, ...], str, os.stat_result]]:
-        """(path, folders between results/ and the run, name, index.jsonl's stat) of every run.
+    def _run_dirs(self) -> list[tuple[str, tuple[str, ...], str, os.stat_result, tuple]]:
+        """(path, folders between results/ and the run, name, index.jsonl's stat,
+        benchmark.json's stamp) of every run.
 
-        Plain strings and one stat per run: this runs on every request.
+        Plain strings, and two stats per run relative to an open folder (not
+        a whole path each): this runs on every runs-list request.
         """
-        found: list[tuple[str, tuple[str, ...], str, os.stat_result]] = []
+        found: list = []
 
-        def walk(directory: str, parts: tuple[str, ...], depth: int) -> None:
+        def walk(fd: int, directory: str, parts: tuple[str, ...], depth: int) -> None:
             try:
-                with os.scandir(directory) as listing:
-                    entries = list(listing)
+                with os.scandir(fd) as listing:
+                    entries = [entry.name for entry in listing if entry.is_dir(follow_symlinks=False)]
             except OSError:
                 return
-            for entry in entries:
+            for name in entries:
                 try:
-                    if not entry.is_dir(follow_symlinks=False):
-                        continue
-                except OSError:
-                    continue
-                try:
-                    st = os.stat(entry.path + _INDEX_SUFFIX)
+                    st = os.stat(name + _INDEX_SUFFIX, dir_fd=fd)
                 except OSError:
                     if depth < _MAX_DEPTH:
-                        walk(entry.path, (*parts, entry.name), depth + 1)
+                        try:
+                            child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                        except OSError:
+                            continue
+                        try:
+                            walk(child, directory + os.sep + name, (*parts, name), depth + 1)
+                        finally:
+                            os.close(child)
                     continue
-                found.append((entry.path, parts, entry.name, st))
+                try:
+                    benchmark = file_stamp(os.stat(name + _BENCHMARK_SUFFIX, dir_fd=fd))
+                except FileNotFoundError:
+                    benchmark = MISSING
+                except OSError:
+                    benchmark = None  # unknown: the reader looks again
+                found.append((directory + os.sep + name, parts, name, st, benchmark))
 
-        walk(os.fspath(self.results_dir), (), 1)
+        top = os.fspath(self.results_dir)
+        try:
+            fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return found
+        try:
+            walk(fd, top, (), 1)
+        finally:
+            os.close(fd)
         return found
+
+    def _results_relative(self) -> str:
+        """results/ as the user types it from the root (resolved once: it may be a link)."""
+        if self._results_rel is None:
+            try:
+                self._results_rel = self.results_dir.resolve().relative_to(self.root).as_posix()
+            except (OSError, RuntimeError, ValueError):
+                self._results_rel = ""  # outside the root: paths are shown resolved, one by one
+        return self._results_rel
 
     def runs(self) -> list[RunRef]:
         """Every run, newest first, with ids unique within the project."""
         # By path: which of two clashing ids gets the "-2" never depends on the listing order.
-        found = sorted(self._run_dirs(), key=lambda item: item[0])
+        found = self._run_dirs()
+        found.sort(key=_first)
         paths = [item[0] for item in found]
         named = self._named
         if named is None or named[0] != paths:  # a run came or went: ids may change
             named = self._named = (paths, _ids(found))
         refs: list[RunRef] = []
         previous, kept = self._refs, {}
-        for (path, _, _, st), (run_id, experiment) in zip(found, named[1]):
-            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        results_rel = self._results_relative()
+        cut = len(os.fspath(self.results_dir)) + 1
+        for (path, _, _, st, benchmark), (run_id, experiment) in zip(found, named[1]):
+            stamp = file_stamp(st)
             ref = previous.get(path)
-            if ref is None or ref.id != run_id or ref.index_stamp != stamp or ref.mtime != st.st_mtime:
-                ref = RunRef(run_id, Path(path), experiment, st.st_mtime, stamp)
+            if ref is None or ref.id != run_id or ref.index_stamp != stamp or ref.benchmark_stamp != benchmark:
+                # Below results/ the walk follows no link: the path is its own
+                # resolved path, and relative to the root by text.
+                relative = f"{results_rel}/{path[cut:]}".replace(os.sep, "/") if results_rel else None
+                ref = RunRef(run_id, path, experiment, st.st_mtime, stamp, benchmark, relative)
             kept[path] = ref
             refs.append(ref)
-        self._refs = kept  # the refs of an unchanged run are reused: no new Path per run per call
+        self._refs = kept  # the refs of an unchanged run are reused: no new object per run per call
         refs.sort(key=_newest_first)
         return refs
 
@@ -257,7 +337,7 @@ class Project:
         # the same string matches without resolving every run's path.
         key = os.fspath(run_dir)
         for ref in refs:
-            if os.fspath(ref.run_dir) == key:
+            if ref.path == key:
                 return ref
         target = _resolved(run_dir)
         for ref in refs:
@@ -315,6 +395,9 @@ class Project:
         request, and resolving costs a system call per path component.
         """
         key = os.fspath(path)
+        ref = self._refs.get(key)
+        if ref is not None and ref.relative is not None:
+            return ref.relative
         text = self._relative.get(key)
         if text is None:
             try:
