@@ -13,10 +13,11 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from agentv_resume.summarystore import DB_NAME, SummaryStore
+from agentv_resume.runs.summaries import DB_NAME, SummaryStore
 
 
 @pytest.fixture
@@ -158,7 +159,7 @@ def test_a_store_locked_by_another_process_skips_the_save_quickly_and_still_read
 WRITER = """
 import sys
 sys.path.insert(0, sys.argv[2])
-from agentv_resume.summarystore import SummaryStore
+from agentv_resume.runs.summaries import SummaryStore
 store = SummaryStore(sys.argv[1])
 for n in range(200):
     store.save([("cli-%d" % n, "s", "{}")])
@@ -170,7 +171,7 @@ def test_threads_and_another_process_at_once(state):
     SummaryStore(state).load()  # made once, so both sides open an existing store
     store = SummaryStore(state)
     errors = []
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    repo = str(Path(__file__).resolve().parents[2])
     other = subprocess.Popen([sys.executable, "-c", WRITER, str(state), repo])
 
     def work(n):
