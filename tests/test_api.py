@@ -161,14 +161,16 @@ def test_runs_list_answer_follows_every_change(client, project):
 
 
 def test_one_unreadable_run_does_not_hide_the_others(client, project, monkeypatch):
-    real_read = RunReader.read
+    from agentv_resume.runs import reader
 
-    def flaky(self, run_dir, *rest):
+    real_read = reader.read_benchmark
+
+    def flaky(run_dir, *rest):
         if Path(run_dir).name == "errored":
             raise OSError("disk on fire")
-        return real_read(self, run_dir, *rest)
+        return real_read(run_dir, *rest)
 
-    monkeypatch.setattr(RunReader, "read", flaky)
+    monkeypatch.setattr(reader, "read_benchmark", flaky)
     runs = client.get("/api/runs").json["runs"]
     by_id = {r["id"]: r for r in runs}
     assert by_id["errored"]["state"] == "unreadable"

@@ -1,76 +1,116 @@
-"""``RunReader``: the read side's cache.  A run is re-read only when one of its files changed."""
+"""``RunReader``: the read side's cache.  A run is re-read only when one of its files changed.
+
+Two ways in:
+
+- ``read(run_dir)``: one run's ``RunView`` (a run page, ``inspect``, a
+  launch).  Its scanner is kept, so a growing run is read incrementally.
+- ``list_runs(refs, ...)``: the runs list.  Each run's summary is kept in
+  memory and, when the reader has a ``SummaryStore``, on disk: a server
+  started on 50,000 runs lists them from the saved summaries without
+  reading one ``index.jsonl``, and reads again only the runs whose files
+  changed.  A run the list reads for the first time is read once and not
+  kept (50,000 views would not fit); one that changes while the server
+  watches it gets a kept scanner, like a run page.
+
+Locks: one per run, held while that run is read, so a slow run (millions
+of lines) delays only the requests for it; the reader's own lock guards
+only its dicts.  The list never waits for a run that another thread is
+reading when it has a summary of it already: it shows that one.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
+import sys
 import threading
 import time
 from pathlib import Path
 
+from agentv_resume.runs import report
 from agentv_resume.runs.run import BENCHMARK_NAME, INDEX_NAME, BenchmarkInfo, RunView, read_benchmark, suite_filter_for
-from agentv_resume.runs.scanner import IndexScanner, IndexSnapshot
+from agentv_resume.runs.scanner import IndexScanner, IndexSnapshot, file_stamp
 from agentv_resume.runs.suites import SuiteSource, discover_multi_file_suite
+from agentv_resume.runs.summaries import SummaryStore
 
 # A deleted (or restored) suite file shows within this long.
 SUITE_CHECK_SECONDS = 1.0
+# A file changed this recently may change again within its mtime's
+# granularity and keep its stamp: its summary is not saved to disk yet.
+RACY_SECONDS = 2.0
+# The summary keys the list sets itself (they change without a file changing).
+_LIVE_KEYS = ("id", "state", "active_job")
+_MISSING_STAMP = ("missing",)
 
 
 class RunReader:
     """Reads runs, re-reading only what changed.
 
     index.jsonl: its scanner reads only appended bytes (and nothing when
-    inode, size and mtime are unchanged); benchmark.json: re-read when its
-    inode, size or mtime changed; the suite file: stat'ed at most once a
-    second (it may be deleted) and resolved once.  While all three say the
-    same, ``read`` returns the very same ``RunView``.
+    its stamp is unchanged); benchmark.json: re-read when its stamp
+    changed; the suite file: stat'ed at most once a second (it may be
+    deleted) and resolved once.  While all three say the same, ``read``
+    returns the very same ``RunView``.
+
+    ``store``: where summaries are saved between starts (the server's;
+    ``None``: kept in memory only).
     """
 
-    def __init__(self, project_root: Path):
+    def __init__(self, project_root: Path, store: SummaryStore | None = None):
         self.project_root = Path(project_root)
         self._root = os.fspath(self.project_root)
         self._entries: dict[str, _RunEntry] = {}
         self._suites: dict[tuple, tuple[str | None, str | None]] = {}
         self._suite_checked: dict[str, tuple[float, tuple[str | None, str | None]]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dicts only, never a read
         self.suites = SuiteSource(self.project_root)
+        self._store = store
+        self._saved: dict[str, tuple[str, str]] | None = None  # loaded once, emptied as runs are listed
+        self._listed: dict[str, _Summary] = {}
 
-    def read(self, run_dir: Path, index_stamp: tuple | None = None) -> RunView:
-        """``index_stamp``: index.jsonl's (inode, size, mtime_ns) if just stat'ed
-        (``RunRef.index_stamp``)."""
+    # --- one run ------------------------------------------------------------------
+    def read(self, run_dir: Path, index_stamp: tuple | None = None, *, wait: bool = True) -> RunView | None:
+        """``index_stamp``: index.jsonl's ``file_stamp`` if just stat'ed
+        (``RunRef.index_stamp``).  ``wait=False``: None at once when another
+        thread is reading this run."""
         key = run_dir if type(run_dir) is str else os.fspath(run_dir)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _RunEntry(key)
-            snapshot = entry.scanner.scan(index_stamp)  # the same object while the file is unchanged
-            benchmark = self._benchmark(entry)
-            suite = self._suite(benchmark.eval_file)
-            view = entry.view
-            if view is not None and entry.snapshot is snapshot:
-                if view.benchmark is benchmark and (entry.suite is suite or entry.suite == suite):
-                    return view
-                frozen = view.snapshot
-            else:
-                # The scanner's state changes on its next scan (maybe in
-                # another thread): a view keeps a copy, made once per change.
-                frozen = snapshot.frozen()
-            view = RunView(run_dir if isinstance(run_dir, Path) else Path(run_dir), frozen, benchmark, *suite,
-                           suites=self.suites)
-            if benchmark.eval_file is not None and not benchmark.eval_file.strip():
-                # A run over several eval files: agentv wrote eval_file "", the lines name their suites.
-                found = discover_multi_file_suite(view, self.suites)
-                if found[0] is not None or found[1] != view.suite_reason:
-                    view = RunView(view.run_dir, frozen, benchmark, *found, suites=self.suites)
-            entry.snapshot, entry.suite, entry.view = snapshot, suite, view
+        if not entry.lock.acquire(blocking=wait):
+            return None
+        try:
+            return self._view(entry, run_dir, index_stamp)
+        finally:
+            entry.lock.release()
+
+    def _view(self, entry: "_RunEntry", run_dir, index_stamp: tuple | None) -> RunView:
+        snapshot = entry.scanner.scan(index_stamp)  # the same object while the file is unchanged
+        benchmark = self._benchmark(entry)
+        suite = self._suite(benchmark.eval_file)
+        view = entry.view
+        if view is not None and entry.snapshot is snapshot and view.benchmark is benchmark and (
+                entry.suite is suite or entry.suite == suite):
             return view
+        # The scanner never changes a state it handed out (snapshots=True).
+        view = RunView(run_dir if isinstance(run_dir, Path) else Path(run_dir), snapshot, benchmark, *suite,
+                       suites=self.suites)
+        if benchmark.eval_file is not None and not benchmark.eval_file.strip():
+            # A run over several eval files: agentv wrote eval_file "", the lines name their suites.
+            found = discover_multi_file_suite(view, self.suites)
+            if found[0] is not None or found[1] != view.suite_reason:
+                view = RunView(view.run_dir, snapshot, benchmark, *found, suites=self.suites)
+        entry.snapshot, entry.suite, entry.view = snapshot, suite, view
+        return view
 
     def _benchmark(self, entry: "_RunEntry") -> BenchmarkInfo:
         try:
-            st = os.stat(entry.benchmark_path)
-            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+            stamp = file_stamp(os.stat(entry.benchmark_path))
         except FileNotFoundError:
-            stamp = ("missing",)  # a run agentv never finished: read once, not per request
+            stamp = _MISSING_STAMP  # a run agentv never finished: read once, not per request
         except (OSError, ValueError):
             stamp = None
         if stamp is not None and stamp == entry.benchmark_stamp:
@@ -105,21 +145,277 @@ class RunReader:
             cached = self._suites[stamp] = suite_filter_for(eval_file, self.project_root)
         return cached
 
+    # --- the runs list ------------------------------------------------------------
+    def list_runs(self, refs, project, active) -> tuple[list["Listed"], bool]:
+        """One summary per run of ``refs`` (``Project.runs()``), in their order.
+
+        ``active(ref)``: the id of the job running on the run, or None.
+        Returns (summaries, whether every run could be read).  While a
+        run's files and job are unchanged it gives the very same summary
+        object, so a caller can tell an unchanged list by identity.
+        """
+        if self._saved is None and self._store is not None:
+            self._saved = self._store.load()
+        saved = self._saved or {}
+        suites: dict[str, str] = {}  # each suite file's stamp, once per list
+        out, readable, to_save, seen = [], True, [], set()
+        for ref in refs:
+            try:
+                listed, row = self._listed_summary(ref, project, saved, suites)
+                job_id = active(ref)
+                out.append(listed.for_list(ref.id, job_id))
+                if row is not None:
+                    to_save.append(row)
+                seen.add(listed.store_key)
+            except Exception as exc:  # one broken run must never hide the others
+                print(f"studio-resume: cannot read run {ref.path}: {exc!r}", file=sys.stderr, flush=True)
+                readable = False
+                out.append(Listed.unreadable(ref, project, exc))
+        if self._store is not None:
+            gone = [key for key in saved if key not in seen] if readable and len(saved) > len(seen) else []
+            if to_save or gone:
+                self._store.save(to_save, forget=gone)
+            # What was loaded is in memory now (self._listed): not kept twice.
+            self._saved = {}
+        return out, readable
+
+    def _listed_summary(self, ref, project, saved, suites) -> tuple["_Summary", tuple | None]:
+        """(the run's summary, a row to save or None)."""
+        key = ref.path
+        stamp = (ref.index_stamp, ref.benchmark_stamp)
+        known = self._listed.get(key)
+        entry = self._entries.get(key)
+        if entry is not None:
+            # A run someone opened (or that changed while listed) has a kept
+            # scanner: reading it is a stat when nothing changed.
+            view = self.read(ref.path, ref.index_stamp, wait=known is None)
+            if view is None:
+                return known, None  # another thread is reading it: show what we know
+            if known is not None and known.view is view:
+                return known, None
+            return self._remember(key, stamp, _Summary.from_view(ref, view, project, self, suites, keep=True), ref)
+        if known is not None and known.stamp == stamp and known.suite_current(self, suites):
+            return known, None
+        store_key = ref.relative or ref.path
+        row = saved.get(store_key)
+        if row is not None and row[0] == _stamp_text(stamp):
+            summary = _Summary.from_saved(store_key, stamp, row[1])
+            if summary is not None and summary.suite_current(self, suites):
+                self._listed[key] = summary
+                return summary, None
+        if known is not None:
+            # Changed since it was last listed: follow it like a run page does.
+            view = self.read(ref.path, ref.index_stamp)
+        else:
+            view = _read_once(self, ref)  # first sight: read, summarise, let go
+        summary = _Summary.from_view(ref, view, project, self, suites, keep=known is not None)
+        return self._remember(key, stamp, summary, ref)
+
+    def _remember(self, key: str, stamp: tuple, summary: "_Summary", ref) -> tuple["_Summary", tuple | None]:
+        self._listed[key] = summary
+        row = None
+        if self._store is not None and not _racy(ref) and None not in stamp and summary.suite_stamp is not None:
+            row = (summary.store_key, _stamp_text(stamp), summary.saved_text())
+        return summary, row
+
+    def suite_stamp(self, eval_file: str | None, suites: dict[str, str]) -> str | None:
+        """The suite file's stamp as text ("" for none), once per list per file;
+        None when no stamp can tell (a run over several eval files: which
+        files it covers is found by their content), so the run is read again."""
+        if eval_file is None:
+            return ""
+        if not eval_file.strip():
+            return None
+        text = suites.get(eval_file)
+        if text is None:
+            try:
+                text = repr(file_stamp(os.stat(os.path.join(self._root, eval_file))))
+            except (OSError, ValueError):
+                text = "missing"
+            suites[eval_file] = text
+        return text
+
 
 class _RunEntry:
     """What RunReader keeps of one run: its scanner, and what its last view was made of."""
 
-    __slots__ = ("key", "scanner", "benchmark_path", "benchmark_stamp", "benchmark", "snapshot", "suite", "view")
+    __slots__ = ("key", "lock", "scanner", "benchmark_path", "benchmark_stamp", "benchmark", "snapshot", "suite",
+                 "view")
 
     def __init__(self, key: str):
         self.key = key
-        self.scanner = IndexScanner(Path(key) / INDEX_NAME)
+        self.lock = threading.Lock()
+        self.scanner = IndexScanner(Path(key) / INDEX_NAME, snapshots=True)
         self.benchmark_path = os.path.join(key, BENCHMARK_NAME)
         self.benchmark_stamp: tuple | None = None
         self.benchmark: BenchmarkInfo | None = None
         self.snapshot: IndexSnapshot | None = None
         self.suite: tuple[str | None, str | None] | None = None
         self.view: RunView | None = None
+
+
+def _read_once(reader: RunReader, ref) -> RunView:
+    """A view of a run from a scanner that is not kept."""
+    return reader._view(_RunEntry(ref.path), ref.path, ref.index_stamp)
+
+
+def _racy(ref) -> bool:
+    now = time.time()
+    for stamp in (ref.index_stamp, ref.benchmark_stamp):
+        if stamp and len(stamp) == 4 and now - stamp[3] / 1e9 < RACY_SECONDS:
+            return True
+    return False
+
+
+# --- summaries --------------------------------------------------------------------
+
+def _fingerprint() -> str:
+    """Of the code that makes summaries: a saved one made by other code is stale."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in ("index.py", "scanner.py", "run.py", "report.py", "reader.py", "project.py"):
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
+_FINGERPRINT: str | None = None
+
+
+def _stamp_text(stamp: tuple) -> str:
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        _FINGERPRINT = _fingerprint()
+    return f"{_FINGERPRINT} {stamp!r}"
+
+
+def _encode(value) -> bytes:
+    # A lone surrogate (a name that is not UTF-8) goes out as the JSON escape.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8", "backslashreplace")
+
+
+class _Summary:
+    """One run's summary: what its files say (saved), and the list entries made from it."""
+
+    __slots__ = ("store_key", "stamp", "state", "eval_file", "suite_stamp", "fragment", "view", "_last")
+
+    def __init__(self, store_key, stamp, state, eval_file, suite_stamp, fragment: bytes, view=None):
+        self.store_key = store_key
+        self.stamp = stamp
+        self.state = state  # with no job running
+        self.eval_file = eval_file
+        self.suite_stamp = suite_stamp
+        self.fragment = fragment  # the summary's other keys, encoded, without braces
+        self.view = view
+        self._last: Listed | None = None
+
+    @classmethod
+    def from_view(cls, ref, view: RunView, project, reader: RunReader, suites, *, keep: bool) -> "_Summary":
+        """``keep``: remember the view (it is kept anyway by a scanner the reader keeps)."""
+        data = report.run_summary(ref, view, project, None)
+        state = data["state"]
+        for name in _LIVE_KEYS:
+            data.pop(name, None)
+        eval_file = view.benchmark.eval_file
+        return cls(ref.relative or ref.path, (ref.index_stamp, ref.benchmark_stamp), state, eval_file,
+                   reader.suite_stamp(eval_file, suites), _encode(data)[1:-1], view if keep else None)
+
+    @classmethod
+    def from_saved(cls, store_key: str, stamp: tuple, text: str) -> "_Summary | None":
+        try:
+            state, eval_file, suite_stamp, fragment = json.loads(text)
+            return cls(store_key, stamp, state, eval_file, suite_stamp, fragment.encode("utf-8", "surrogatepass"))
+        except (ValueError, TypeError, UnicodeError):
+            return None  # not what this code saves: read the run again
+
+    def saved_text(self) -> str:
+        return json.dumps([self.state, self.eval_file, self.suite_stamp,
+                           self.fragment.decode("utf-8", "surrogatepass")])
+
+    def suite_current(self, reader: RunReader, suites) -> bool:
+        return self.suite_stamp is not None and reader.suite_stamp(self.eval_file, suites) == self.suite_stamp
+
+    def for_list(self, run_id: str, job_id: str | None) -> "Listed":
+        last = self._last
+        if last is not None and last.run_id == run_id and last.job_id == job_id:
+            return last
+        state = "running" if job_id is not None else self.state
+        head = b'{"id":%s,"state":%s,"active_job":%s,' % (_encode(run_id), _encode(state), _encode(job_id))
+        self._last = Listed(run_id, job_id, head + self.fragment + b"}")
+        return self._last
+
+
+class Listed:
+    """One entry of the runs list: its JSON (``json``) and, on demand, as a dict."""
+
+    __slots__ = ("run_id", "job_id", "json", "_dict")
+
+    def __init__(self, run_id: str, job_id: str | None, data: bytes, as_dict: dict | None = None):
+        self.run_id, self.job_id, self.json, self._dict = run_id, job_id, data, as_dict
+
+    def as_dict(self) -> dict:
+        """The summary as a new dict (``report.run_summary``'s keys)."""
+        if self._dict is None:
+            self._dict = json.loads(self.json)
+        return dict(self._dict)
+
+    @classmethod
+    def unreadable(cls, ref, project, exc: Exception) -> "Listed":
+        data = {
+            "id": ref.id, "run_dir": project.relative(ref.run_dir), "experiment": ref.experiment,
+            "timestamp": None, "suite_filter": None, "counts": None, "records": 0, "planned": None,
+            "missing": 0, "state": "unreadable", "active_job": None,
+            "warnings": [f"this run cannot be read: {exc}"],
+        }
+        return cls(ref.id, None, _encode(data), data)
+
+
+class SharedCall:
+    """Concurrent callers share one call of a function instead of queuing for their own.
+
+    A caller that arrives while a call is under way waits for the *next*
+    one (it started after the caller arrived, so it sees every change made
+    before the caller asked); all who arrive meanwhile share that next
+    call.  With 50 clients asking for the runs list, the runs are walked
+    about twice per round, not 50 times.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._started = 0  # calls started so far
+        self._running = False
+        self._done: tuple[int, bool, object] | None = None  # (call number, ok, value or exception)
+
+    def call(self, fn):
+        with self._cond:
+            wanted = self._started + 1
+            while True:
+                done = self._done
+                if done is not None and done[0] >= wanted:
+                    return _outcome(done)
+                if not self._running:
+                    self._started = wanted = max(wanted, self._started + 1)
+                    self._running = True
+                    break
+                self._cond.wait()
+        try:
+            result = (wanted, True, fn())
+        except BaseException as exc:  # shared with the waiters, then raised here too
+            result = (wanted, False, exc)
+        with self._cond:
+            self._running = False
+            self._done = result
+            self._cond.notify_all()
+        return _outcome(result)
+
+
+def _outcome(done):
+    _, ok, value = done
+    if ok:
+        return value
+    raise value
 
 
 def read_run(run_dir: Path, project_root: Path) -> RunView:

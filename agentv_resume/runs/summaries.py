@@ -31,6 +31,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 DB_NAME = "summaries.sqlite3"
+# Beside the jobs of this tool (jobs.record.STATE_DIR): the project's own state.
+_STATE = (".agentv", "studio-resume")
 # SQLite's companions of DB_NAME: each could be a planted link.
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
 # After a failed opening (a read-only folder...), the next try waits this long.
@@ -42,6 +44,11 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS summaries ("
     " run TEXT PRIMARY KEY, stamp TEXT NOT NULL, summary TEXT NOT NULL) WITHOUT ROWID"
 )
+
+
+def summaries_dir(project_root: Path) -> Path:
+    """Where a project's saved summaries live."""
+    return Path(project_root).joinpath(*_STATE)
 
 
 class SummaryStore:

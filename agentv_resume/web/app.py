@@ -16,6 +16,7 @@ from agentv_resume.errors import Refusal
 from agentv_resume.jobs.store import JobStore
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
+from agentv_resume.runs.summaries import SummaryStore, summaries_dir
 from agentv_resume.web import jobs, outcomes, runs, security
 from agentv_resume.web.context import Benchmark, Studio, benchmark_ids
 from agentv_resume.web.responses import apply_headers, error_page, json_body, json_error, refusal_answer, wants_json
@@ -58,7 +59,9 @@ def create_app(projects: list[Path], *, read_only: bool = False, agentv: str | N
     roots = [Path(p).resolve() for p in projects]
     benchmarks = {}
     for index, (bid, root) in enumerate(zip(benchmark_ids(roots), roots)):
-        benchmarks[bid] = Benchmark(bid, Project(root), RunReader(root), JobStore(root), first=index == 0)
+        # The server keeps run summaries between starts (a cache: see runs.summaries).
+        reader = RunReader(root, store=SummaryStore(summaries_dir(root)))
+        benchmarks[bid] = Benchmark(bid, Project(root), reader, JobStore(root), first=index == 0)
     if isinstance(allowed_hosts, security.HostPolicy):
         policy = allowed_hosts
     else:

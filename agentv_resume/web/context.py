@@ -4,7 +4,6 @@ and ``JobStore``, which cache), with the URL builders the pages and the API use.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -13,7 +12,7 @@ import bottle
 
 from agentv_resume.jobs.store import JobStore
 from agentv_resume.runs.project import Project, unique, url_safe
-from agentv_resume.runs.reader import RunReader
+from agentv_resume.runs.reader import RunReader, SharedCall
 from agentv_resume.web import security
 
 
@@ -26,10 +25,10 @@ class Benchmark:
     reader: RunReader
     store: JobStore
     first: bool
-    # One walk over the runs at a time: a second runs-list request (or the
-    # start-up warm-up) waits for the first, then finds every run cached,
-    # instead of reading the same cold runs twice over.
-    listing: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # One walk over the runs at a time, shared: the requests that arrive
+    # while one is under way share the next (see SharedCall), instead of
+    # queuing for a walk each.
+    listing: SharedCall = field(default_factory=SharedCall, repr=False, compare=False)
 
     @property
     def root(self) -> Path:

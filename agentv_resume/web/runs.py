@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import operator
 import os
-import sys
 import weakref
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import bottle
 
 from agentv_resume.jobs.lock import LOCK_NAME
 from agentv_resume.launching.actions import LABELS, MODES, action_body, action_commands, plural
-from agentv_resume.runs.report import run_detail, run_summary
+from agentv_resume.runs.report import run_detail
 from agentv_resume.web import run_rows
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.jobs import job_or_none
@@ -49,49 +48,30 @@ def active_job(bench: Benchmark, run_dir: Path) -> str | None:
 
 def summaries(bench: Benchmark) -> list[dict]:
     """Every run, newest first; a run that cannot be read still lists, with a warning."""
-    return [dict(summary) for summary in _summaries(bench)[0]]
+    return [listed.as_dict() for listed in _summaries(bench)[0]]
 
 
-def _summaries(bench: Benchmark) -> tuple[list[dict], bool]:
-    """(the summaries, shared: never to be changed; whether every run could be read)."""
-    with bench.listing:
-        return _read_summaries(bench)
-
-
-def _read_summaries(bench: Benchmark) -> tuple[list[dict], bool]:
-    out, readable = [], True
-    for ref in bench.project.runs():
-        try:
-            view = bench.reader.read(ref.run_dir, ref.index_stamp)
-            job_id = active_job(bench, ref.run_dir)
-            # A view stands until a file of its run changes: its summary too.
-            out.append(view.memo(("summary", ref.id, ref.experiment, job_id),
-                                 lambda: run_summary(ref, view, bench.project, job_id)))
-        except Exception as exc:  # one broken run must never hide the others
-            print(f"studio-resume: cannot read run {ref.run_dir}: {exc!r}", file=sys.stderr, flush=True)
-            readable = False
-            out.append({
-                "id": ref.id, "run_dir": bench.project.relative(ref.run_dir), "experiment": ref.experiment,
-                "timestamp": None, "suite_filter": None, "counts": None, "records": 0, "planned": None,
-                "missing": 0, "state": "unreadable", "active_job": None,
-                "warnings": [f"this run cannot be read: {exc}"],
-            })
-    return out, readable
+def _summaries(bench: Benchmark):
+    """(each run's ``reader.Listed``, whether every run could be read): one walk,
+    shared by the requests that arrive while it is under way."""
+    return bench.listing.call(lambda: bench.reader.list_runs(
+        bench.project.runs(), bench.project, lambda ref: active_job(bench, ref.path)))
 
 
 # The last runs-list answer of each benchmark (keyed by its reader), with the
-# summary objects it was made of: while every run gives the very same summary
-# object (same view, same id, same job), the same bytes answer.
+# entries it was made of: while every run gives the very same entry (same
+# files, same id, same job), the same bytes answer.
 _RUNS_ANSWERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _runs_answer(bench: Benchmark):
     items, readable = _summaries(bench)
+    bottle.response.content_type = "application/json"
     cached = _RUNS_ANSWERS.get(bench.reader)
     if readable and cached is not None and len(cached[0]) == len(items) and all(map(operator.is_, cached[0], items)):
-        bottle.response.content_type = "application/json"
         return cached[1]
-    body = json_response({"benchmark": bench.id, "runs": items})
+    body = b"".join((b'{"benchmark": ', json_body(bench.id), b', "runs": [',
+                     b",".join([listed.json for listed in items]), b"]}"))
     if readable:
         _RUNS_ANSWERS[bench.reader] = (items, body)
     return body

@@ -1,0 +1,223 @@
+"""The runs list of a server that starts again: from saved summaries, never stale.
+
+What a user sees: a restarted server lists the same runs with the same
+counts without reading every ``index.jsonl`` again; a run that changed
+while the server was down (rows appended, benchmark.json rewritten, its
+suite file deleted) shows its new state; deleting or corrupting the saved
+summaries changes no answer.  And one slow run never holds up the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+
+import pytest
+
+from agentv_resume.runs import reader as reader_module
+from agentv_resume.runs.scanner import IndexScanner
+from agentv_resume.runs.summaries import DB_NAME, summaries_dir
+from runbuilders import RUNS, make_run, row
+from web_support import client_for
+
+
+def listed(client) -> dict:
+    answer = client.get("/api/runs")
+    assert answer.status == 200
+    return {run["id"]: run for run in answer.json["runs"]}
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The runs whose index.jsonl was read (opened and folded), by folder name."""
+    seen = []
+    real = IndexScanner.scan
+
+    def spy(self, *args, **kwargs):
+        before = self._last
+        snapshot = real(self, *args, **kwargs)
+        if snapshot is not before:
+            seen.append(self.path.parent.name)
+        return snapshot
+
+    monkeypatch.setattr(IndexScanner, "scan", spy)
+    return seen
+
+
+def age(path, seconds=60):
+    """Make a file look written a while ago (a summary of a file that just
+    changed is not saved: it could change again within its mtime's tick)."""
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
+
+
+def age_runs(project):
+    for path in (project / ".agentv" / "results").rglob("*"):
+        if path.name in ("index.jsonl", "benchmark.json"):
+            age(path)
+
+
+def test_a_restarted_server_lists_from_saved_summaries_without_reading_the_runs(project, reads):
+    age_runs(project)
+    first = listed(client_for(project))
+    assert (summaries_dir(project) / DB_NAME).is_file()
+    assert sorted(reads) == ["all-ok", "errored", "interrupted", "quality-only"]
+    reads.clear()
+    again = listed(client_for(project))  # a new app: a server started again
+    assert again == first
+    assert reads == []
+
+
+def test_a_run_changed_while_the_server_was_down_is_read_again(project, reads):
+    age_runs(project)
+    before = listed(client_for(project))
+    assert before["errored"]["counts"]["execution_error"] == 2
+    index = project / RUNS / "errored" / "index.jsonl"
+    with open(index, "a") as out:
+        out.write(json.dumps(row("greet-2", "ok")) + "\n" + json.dumps(row("greet-3", "ok")) + "\n")  # errors fixed
+    benchmark = project / RUNS / "interrupted" / "benchmark.json"
+    data = json.loads(benchmark.read_text())
+    data["metadata"]["planned_test_count"] = 40
+    benchmark.write_text(json.dumps(data))
+    reads.clear()
+    after = listed(client_for(project))
+    assert sorted(reads) == ["errored", "interrupted"]
+    assert after["errored"]["counts"]["execution_error"] == 0 and after["errored"]["state"] == "complete"
+    assert after["interrupted"]["planned"] == 40
+    assert after["all-ok"] == before["all-ok"]
+
+
+def test_a_deleted_suite_file_shows_after_a_restart(project):
+    age_runs(project)
+    assert listed(client_for(project))["errored"]["suite_filter"] == "evals/greetings.yaml"
+    (project / "evals" / "greetings.yaml").unlink()
+    assert listed(client_for(project))["errored"]["suite_filter"] is None
+
+
+def test_a_rewrite_within_one_mtime_tick_is_never_hidden(project):
+    # Same inode, same size, same mtime: only the bytes differ.  The summary
+    # of a file that changed this recently was never saved.
+    run_dir = make_run(project, "fresh", [row("a", "execution_error", error="x")], planned=1)
+    index = run_dir / "index.jsonl"
+    stamp = os.stat(index)
+    assert listed(client_for(project))["fresh"]["state"] == "errored"
+    text = index.read_bytes().replace(b'"execution_error"', b'"ok"             ').replace(b'"x"', b'" "')
+    with open(index, "r+b") as out:
+        out.write(text)
+    os.utime(index, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert os.stat(index).st_size == stamp.st_size
+    assert listed(client_for(project))["fresh"]["state"] == "complete"
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
+def test_damaged_saved_summaries_change_no_answer(project, damage):
+    age_runs(project)
+    first = listed(client_for(project))
+    db = summaries_dir(project) / DB_NAME
+    for suffix in ("-wal", "-shm"):
+        db.with_name(DB_NAME + suffix).unlink(missing_ok=True)
+    if damage == "delete":
+        db.unlink()
+    elif damage == "garbage":
+        db.write_bytes(os.urandom(8192))
+    else:
+        with open(db, "r+b") as out:
+            out.truncate(100)
+    assert listed(client_for(project)) == first
+    assert listed(client_for(project)) == first  # and after its rebuild
+
+
+def test_a_linked_summaries_file_is_neither_used_nor_written(project, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    state = summaries_dir(project)
+    state.mkdir(parents=True, exist_ok=True)
+    (state / DB_NAME).symlink_to(victim)
+    assert listed(client_for(project))["errored"]["state"] == "errored"
+    assert victim.read_text() == "keep me"
+
+
+def test_a_run_that_disappears_leaves_the_list_and_the_saved_summaries(project):
+    age_runs(project)
+    listed(client_for(project))
+    shutil.rmtree(project / RUNS / "quality-only")
+    assert "quality-only" not in listed(client_for(project))
+    import sqlite3
+
+    with sqlite3.connect(summaries_dir(project) / DB_NAME) as conn:
+        keys = [key for (key,) in conn.execute("SELECT run FROM summaries")]
+    assert len(keys) == 3 and not any("quality-only" in key for key in keys)
+
+
+# --- one slow run holds up nobody else ---------------------------------------------------
+
+def test_a_slow_run_does_not_hold_up_another_runs_page_or_the_list(project, monkeypatch):
+    client = client_for(project)
+    listed(client)  # every run summarised once
+    slow_started, release = threading.Event(), threading.Event()
+    real = IndexScanner.scan
+
+    def scan(self, *args, **kwargs):
+        if self.path.parent.name == "errored" and not release.is_set():
+            slow_started.set()
+            release.wait(20)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(IndexScanner, "scan", scan)
+    with open(project / RUNS / "errored" / "index.jsonl", "a") as out:
+        out.write(json.dumps(row("new-case")) + "\n")  # so its page must read it again
+    slow = threading.Thread(target=lambda: client.get("/api/runs/errored"))
+    slow.start()
+    try:
+        assert slow_started.wait(10)
+        start = time.monotonic()
+        assert client.get("/api/runs/all-ok").status == 200
+        runs = listed(client)
+        took = time.monotonic() - start
+        assert took < 5, f"another run's page and the list waited {took:.1f} s for the slow run"
+        assert set(runs) == {"errored", "all-ok", "quality-only", "interrupted"}
+    finally:
+        release.set()
+        slow.join(20)
+    assert listed(client)["errored"]["records"] == 6  # once read, the new row shows
+
+
+# --- requests share one walk ---------------------------------------------------------------
+
+def test_callers_that_arrive_during_a_call_share_the_next_one():
+    shared = reader_module.SharedCall()
+    calls, entered, release = [], threading.Event(), threading.Event()
+
+    def walk():
+        calls.append(len(calls) + 1)
+        if len(calls) == 1:
+            entered.set()
+            release.wait(10)
+        return len(calls)
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(shared.call(walk)))
+    first.start()
+    assert entered.wait(10)
+    # These arrive while call 1 is under way: none may get call 1's answer
+    # (it may predate a change they made), and they need not make 20 calls.
+    waiters = [threading.Thread(target=lambda: results.append(shared.call(walk))) for _ in range(20)]
+    for thread in waiters:
+        thread.start()
+    time.sleep(0.2)
+    release.set()
+    for thread in [first, *waiters]:
+        thread.join(10)
+    assert len(results) == 21
+    assert results.count(1) == 1
+    assert len(calls) == 2  # call 1, and one more shared by all twenty
+
+
+def test_a_failing_call_fails_for_its_sharers_and_the_next_call_runs_afresh():
+    shared = reader_module.SharedCall()
+    with pytest.raises(RuntimeError):
+        shared.call(lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert shared.call(lambda: "fine") == "fine"
