@@ -595,17 +595,21 @@ def bench_poll(report: Report, sizes: Sizes, tmp: Path, repeats: int) -> None:
     root = gen.make_project(tmp / "poll")
     rows = gen.Rows()
     run_dir = root / RUNS / "growing"
-    run_dir.mkdir(parents=True)
-    (run_dir / "index.jsonl").write_bytes(rows.line(0, "ok"))
-    (run_dir / "benchmark.json").write_text(json.dumps({"metadata": {
-        "eval_file": str(root / "evals" / "greetings.yaml"), "planned_test_count": 4 * sizes.big_records}}))
     env = {"AGENTV_BIN": str(_stand_in(tmp)), "STANDIN_MARK": str(tmp / "poll-mark"), "STANDIN_SLEEP": "600"}
     steps = sorted({max(2, sizes.big_records // 20), sizes.big_records // 4, sizes.big_records // 2,
                     sizes.big_records})
     costs = {}
     with ours(root, env) as server:
-        job_id = _launch_resume(server.port, str(run_dir.relative_to(root)))
+        # A fresh run (no plan to cap its progress): the stand-in waits, and
+        # this loop writes its rows the way agentv appends them.
+        status, answer = post_json(server.port, "/api/eval/run", {
+            "suite_filter": "evals/greetings.yaml", "target": "default", "output": str(run_dir.relative_to(root))})
+        if status != 202:
+            raise RuntimeError(f"launch answered {status}: {answer}")
+        job_id = answer["id"]
         path = f"/api/eval/status/{job_id}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "index.jsonl").write_bytes(rows.line(0, "ok"))
 
         def done() -> int:
             return json.loads(_ok(get(server.port, path), "status")[3])["progress"]["done"]

@@ -228,3 +228,13 @@ def test_json_test_lines_are_what_json_dumps_prints(tests):
     expected = head + (',\n  "tests": [\n' + body + "\n  ]\n}" if tests else ',\n  "tests": []\n}')
     assert _dump_inspect(data) == expected
     assert json.loads(_dump_inspect(data))["tests"] == tests
+
+
+@pytest.mark.parametrize("per_write", [1, 2, 5, 6])
+def test_json_written_a_few_tests_at_a_time_is_one_whole_object(inspect_json, monkeypatch, per_write):
+    # 500,000 tests are written in slices (never one string); any slice size
+    # gives the same object, every test once, in the run's order.
+    whole = inspect_json("errored")
+    monkeypatch.setattr("agentv_resume.cli.inspect._TESTS_PER_WRITE", per_write)
+    assert inspect_json("errored") == whole
+    assert [test["test_id"] for test in whole["tests"]] == ["greet-1", "greet-2", "greet-3", "greet-4", "greet-5"]

@@ -68,10 +68,14 @@ def run_detail(ref: RunRef, view: RunView, project: Project, active_job: str | N
 
 
 def inspect_json(ref: RunRef, view: RunView, project: Project, commands: dict[str, str | None],
-                 forecast: Forecast | None = None, suite_filter: str | None = None) -> dict:
+                 forecast: Forecast | None = None, suite_filter: str | None = None, *,
+                 with_tests: bool = True) -> dict:
     """The object `studio-resume inspect --json` prints (contract's CLI section).
 
-    ``forecast`` / ``suite_filter``: for the launch `inspect --suite/--target/--test-id` describes."""
+    ``forecast`` / ``suite_filter``: for the launch `inspect --suite/--target/--test-id` describes.
+    ``with_tests=False``: without "tests" (a caller that writes them from
+    ``view.records`` itself, a few at a time: 500,000 dicts at once are
+    more memory than the run's records)."""
     fields = _prediction_fields(view, project, forecast or view.forecast())
     return {
         "warnings": fields.pop("warnings"),
@@ -88,13 +92,15 @@ def inspect_json(ref: RunRef, view: RunView, project: Project, commands: dict[st
         "skipped_lines": view.skipped_lines,
         **fields,
         "commands": commands,
-        "tests": [
-            {
-                "test_id": record.test_id,
-                "target": record.target,
-                "execution_status": record.execution_status,
-                "error": record.error,
-            }
-            for record in view.records
-        ],
+        **({"tests": [test_json(record) for record in view.records]} if with_tests else {}),
+    }
+
+
+def test_json(record) -> dict:
+    """One entry of `inspect --json`'s "tests"."""
+    return {
+        "test_id": record.test_id,
+        "target": record.target,
+        "execution_status": record.execution_status,
+        "error": record.error,
     }

@@ -31,6 +31,47 @@ def json_body(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8", "backslashreplace")
 
 
+try:  # a C encoder: 500,000 rows in a fraction of json's time
+    from orjson import dumps as _orjson_dumps
+except ImportError:  # pragma: no cover - orjson is a dependency; json still works
+    _orjson_dumps = None
+
+_ROWS_PER_PART = 5_000
+
+
+def json_array_parts(items, to_json) -> list[bytes]:
+    """``[to_json(item), ...]`` as a JSON array in parts of ``_ROWS_PER_PART`` items.
+
+    The parts, joined, are what ``json_body`` would make of the list, but
+    never all the dicts at once (500,000 rows of dicts take more memory than
+    the records they come from) nor one copy of the whole: a WSGI answer
+    can be the parts.  orjson encodes a part unless it cannot (a lone
+    surrogate, an integer beyond 64 bits): then json does, as ``json_body``.
+    """
+    parts, batch = [b"["], []
+    for item in items:
+        batch.append(to_json(item))
+        if len(batch) == _ROWS_PER_PART:
+            parts.append(_encode_part(batch))
+            parts.append(b",")
+            batch = []
+    if batch:
+        parts.append(_encode_part(batch))
+    elif len(parts) > 1:
+        parts.pop()  # the last comma
+    parts.append(b"]")
+    return parts
+
+
+def _encode_part(batch: list) -> bytes:
+    if _orjson_dumps is not None:
+        try:
+            return _orjson_dumps(batch)[1:-1]
+        except (TypeError, ValueError):
+            pass
+    return json_body(batch)[1:-1]
+
+
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 

@@ -23,7 +23,7 @@ from agentv_resume.runs.report import run_detail
 from agentv_resume.web import run_rows
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.jobs import job_or_none
-from agentv_resume.web.responses import json_body, json_response, render
+from agentv_resume.web.responses import json_array_parts, json_body, json_response, render
 
 TESTIDS = {"resume": "resume-run-button", "rerun_failed": "rerun-failed-button"}
 READ_ONLY_TITLE = "The server is read-only (--read-only): launching is disabled"
@@ -144,11 +144,16 @@ def runs_json(studio: Studio, bench: Benchmark):
 def run_json(studio: Studio, bench: Benchmark, run_id: str):
     data, _, view = detail(bench, run_id, with_results=False)
     head = json_response(data)
-    # The rows are most of the answer (20,000 of them: 2 MB): encoded once
-    # per view, i.e. again only when index.jsonl changed.
-    results = view.memo("results_json", lambda: json_body([record.slim() for record in view.records]))
-    glue = ', "results": '
-    return head[:-1] + (glue.encode() if isinstance(head, bytes) else glue) + results + head[-1:]
+    # The rows are most of the answer (500,000 of them: 55 MB): encoded once
+    # per view (again only when index.jsonl changed), in parts, and sent as
+    # they are, never copied into one string.
+    results = view.memo("results_json", lambda: json_array_parts(view.records, _SLIM))
+    parts = [head[:-1], b', "results": ', *results, head[-1:]]
+    bottle.response.set_header("Content-Length", str(sum(map(len, parts))))
+    return iter(parts)
+
+
+_SLIM = operator.methodcaller("slim")
 
 
 # --- pages ----------------------------------------------------------------------
