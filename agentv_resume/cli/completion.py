@@ -86,7 +86,7 @@ def complete_runs(ctx, param, incomplete: str) -> list[CompletionItem]:
         project = _project(ctx)
         if project is None:
             return []
-        refs = [ref for ref in project.runs() if ref.id.startswith(incomplete)]
+        refs = [ref for ref in project.runs(benchmarks=False) if ref.id.startswith(incomplete)]
     except Exception:
         return []
     want_help = _wants_help()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 import threading
@@ -198,7 +199,7 @@ class RunReader:
             return known, None
         store_key = ref.relative or ref.path
         row = saved.get(store_key)
-        if row is not None and row[0] == _stamp_text(stamp):
+        if row is not None and None not in stamp and row[0] == _stamp_text(stamp):
             summary = _Summary.from_saved(store_key, stamp, row[1])
             if summary is not None and summary.suite_current(self, suites):
                 self._listed[key] = summary
@@ -285,15 +286,67 @@ _FINGERPRINT: str | None = None
 
 
 def _stamp_text(stamp: tuple) -> str:
+    """(index.jsonl's stamp, benchmark.json's) as saved: with the code's fingerprint."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
         _FINGERPRINT = _fingerprint()
-    return f"{_FINGERPRINT} {stamp!r}"
+    index, benchmark = stamp
+    return "%s %s %s" % (_FINGERPRINT, _stamp_part(index), _stamp_part(benchmark))
+
+
+def _stamp_part(stamp: tuple) -> str:
+    return "%d:%d:%d:%d" % stamp if len(stamp) == 4 else ":".join(map(str, stamp))
 
 
 def _encode(value) -> bytes:
     # A lone surrogate (a name that is not UTF-8) goes out as the JSON escape.
     return json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8", "backslashreplace")
+
+
+_QUOTED: dict = {None: b"null"}
+
+
+def _quoted(text: str | None) -> bytes:
+    """JSON of a run id, a job id or a state: from a few characters
+    (URL-safe ids, job ids, state words), so most are quoted without json."""
+    value = _QUOTED.get(text)
+    if value is None:
+        value = b'"%s"' % text.encode() if _PLAIN.fullmatch(text) else _encode(text)
+        if len(_QUOTED) < 10_000:
+            _QUOTED[text] = value
+    return value
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9._ -]*")
+_SEP = b"\x1f"  # never raw in JSON text (a control character is escaped there)
+
+
+_TEXTS: dict[bytes, str] = {}
+
+
+def _text(raw: bytes) -> str:
+    """A state or a suite stamp: a handful of distinct values for 50,000 runs."""
+    value = _TEXTS.get(raw)
+    if value is None:
+        value = raw.decode()
+        if len(_TEXTS) < 10_000:
+            _TEXTS[raw] = value
+    return value
+
+
+_EVAL_FILES: dict[bytes, str | None] = {}
+
+
+def _eval_file(raw: bytes):
+    """The eval file, saved as JSON (50,000 runs share a handful)."""
+    if raw in _EVAL_FILES:
+        return _EVAL_FILES[raw]
+    value = json.loads(raw)
+    if value is not None and type(value) is not str:
+        raise ValueError("not an eval file")
+    if len(_EVAL_FILES) < 10_000:
+        _EVAL_FILES[raw] = value
+    return value
 
 
 class _Summary:
@@ -323,16 +376,16 @@ class _Summary:
                    reader.suite_stamp(eval_file, suites), _encode(data)[1:-1], view if keep else None)
 
     @classmethod
-    def from_saved(cls, store_key: str, stamp: tuple, text: str) -> "_Summary | None":
+    def from_saved(cls, store_key: str, stamp: tuple, saved) -> "_Summary | None":
         try:
-            state, eval_file, suite_stamp, fragment = json.loads(text)
-            return cls(store_key, stamp, state, eval_file, suite_stamp, fragment.encode("utf-8", "surrogatepass"))
-        except (ValueError, TypeError, UnicodeError):
+            state, eval_file, suite_stamp, fragment = saved.split(_SEP, 3)
+            return cls(store_key, stamp, _text(state), _eval_file(eval_file), _text(suite_stamp), fragment)
+        except (ValueError, TypeError, AttributeError, UnicodeError):
             return None  # not what this code saves: read the run again
 
-    def saved_text(self) -> str:
-        return json.dumps([self.state, self.eval_file, self.suite_stamp,
-                           self.fragment.decode("utf-8", "surrogatepass")])
+    def saved_text(self) -> bytes:
+        """What ``from_saved`` reads back: four fields, split by a byte JSON never holds raw."""
+        return _SEP.join((self.state.encode(), _encode(self.eval_file), self.suite_stamp.encode(), self.fragment))
 
     def suite_current(self, reader: RunReader, suites) -> bool:
         return self.suite_stamp is not None and reader.suite_stamp(self.eval_file, suites) == self.suite_stamp
@@ -342,7 +395,8 @@ class _Summary:
         if last is not None and last.run_id == run_id and last.job_id == job_id:
             return last
         state = "running" if job_id is not None else self.state
-        head = b'{"id":%s,"state":%s,"active_job":%s,' % (_encode(run_id), _encode(state), _encode(job_id))
+        # Run ids are URL-safe (runs.project.url_safe): quoted as they are.
+        head = b'{"id":"%s","state":%s,"active_job":%s,' % (run_id.encode(), _quoted(state), _quoted(job_id))
         self._last = Listed(run_id, job_id, head + self.fragment + b"}")
         return self._last
 

@@ -54,7 +54,7 @@ def summaries_dir(project_root: Path) -> Path:
 class SummaryStore:
     """``load()`` every saved (stamp, summary) by run key; ``save()`` new ones.
 
-    Keys, stamps and summaries are opaque strings to the store.  Every
+    Keys and stamps are strings, summaries strings or bytes: all opaque to the store.  Every
     method answers (an empty dict, False) rather than raise.
     """
 

@@ -38,12 +38,17 @@ def find_run(bench: Benchmark, run_id: str):
     return ref
 
 
-def active_job(bench: Benchmark, run_dir: Path) -> str | None:
+_LOCK_SUFFIX = os.sep + LOCK_NAME
+
+
+def active_job(bench: Benchmark, run_dir: Path | str) -> str | None:
     # No lock file, no job (lock_holder finds none either): one stat instead
-    # of its Path arithmetic, for each of 2,000 runs in a runs list.
-    if not os.path.exists(os.path.join(run_dir, LOCK_NAME)):
+    # of its Path arithmetic, for each of 50,000 runs in a runs list.
+    try:
+        os.stat((run_dir if type(run_dir) is str else os.fspath(run_dir)) + _LOCK_SUFFIX)
+    except OSError:
         return None
-    return bench.store.active_for(run_dir)
+    return bench.store.active_for(Path(run_dir))
 
 
 def summaries(bench: Benchmark) -> list[dict]:
