@@ -103,6 +103,7 @@ def assert_same_state(lines: list[bytes]) -> None:
         assert identical(record.score, fast.records[key].score), key
         assert identical(record.score, looped.records[key].score), key
         assert identical(record.error, looped.records[key].error), key
+        assert identical(record.duration_ms, looped.records[key].duration_ms), key
 
 
 def test_fast_path_is_the_default_when_orjson_is_there():
@@ -210,6 +211,8 @@ _rows = st.fixed_dictionaries(
         "error": st.one_of(st.text(max_size=20), _values),
         "trace": _values,
         "timingPath": st.text(max_size=5),
+        "duration_ms": _scalars,
+        "durationMs": _scalars,
     },
 )
 _PADDING = ["", " ", "\t", "\r", "\ufeff", "\u00a0", "\u2028", "\u3000", "\x0b", "\x1c", "\x85"]
