@@ -6,6 +6,7 @@ A module of its own, not conftest: tests/e2e has a conftest too, so
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -91,3 +92,26 @@ def set_cache(root: Path, cache) -> None:
         path.unlink()
     else:
         path.write_text(cache if isinstance(cache, str) else json.dumps(cache))
+
+
+SCENARIOS = Path(__file__).parent / "fixtures" / "scenarios"
+BEFORE_THE_RUNS = 1_700_000_000  # 2023-11: before any scenario run began
+
+
+def scenario_project(name: str, dest: Path) -> Path:
+    """A copy of tests/fixtures/scenarios/<name> (made by the real agentv) at ``dest``.
+
+    agentv's absolute paths are filled in, and the eval files get a time before
+    the runs, as they had when agentv ran (a checkout gives them its own time;
+    the tool reads an eval file changed after a run as a suite edited since)."""
+    shutil.copytree(SCENARIOS / name, dest)
+    fill_project_root(dest)
+    for folder in ("evals", "variants"):
+        for path in (dest / folder).glob("*") if (dest / folder).is_dir() else ():
+            os.utime(path, (BEFORE_THE_RUNS, BEFORE_THE_RUNS))
+    return dest
+
+
+def scenario_expected(name: str) -> dict:
+    """What the real agentv did for each follow-up command of a scenario (expected.json)."""
+    return json.loads((SCENARIOS / "expected.json").read_text())[name]

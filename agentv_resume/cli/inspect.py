@@ -10,13 +10,20 @@ from agentv_resume.cli.common import project_of
 
 @click.command()
 @click.argument("run", required=False, default="last", shell_complete=completion.complete_runs)
+@click.option("--suite", "suites", multiple=True, metavar="FILE", shell_complete=completion.complete_paths,
+              help="Eval file (repeatable): predict for a launch given these. Default: the run's own.")
+@click.option("--target", "targets", multiple=True, metavar="NAME", shell_complete=completion.complete_targets,
+              help="Target (repeatable): predict for a launch on these. Default: the run's targets.")
+@click.option("--test-id", "test_ids", multiple=True, metavar="ID", shell_complete=completion.complete_test_ids,
+              help="Test id or glob (repeatable): predict for a launch with these filters.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-def inspect(ctx: click.Context, run: str, as_json: bool) -> None:
+def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bool) -> None:
     """What RUN has done, failed, errored and missed, and the command that would finish it.
 
     RUN is a run id, a run directory, its index.jsonl, or `last` (the default:
-    agentv's .agentv/cache.json).
+    agentv's .agentv/cache.json).  --suite, --target and --test-id are those
+    of `launch`: the prediction and the commands are then for exactly that launch.
     """
     # Imported here, not at the top: every <TAB> loads this module (start-up speed).
     from agentv_resume.launching.actions import action_commands
@@ -26,11 +33,16 @@ def inspect(ctx: click.Context, run: str, as_json: bool) -> None:
     project = project_of(ctx)
     ref = project.resolve_run(run)
     view = RunReader(project.root).read(ref.run_dir)
+    overrides = {"suite_filter": ",".join(suites) or None, "targets": list(targets) or None,
+                 "test_ids": list(test_ids) or None}
+    forecast = view.forecast(**overrides)
+    commands = action_commands(view, project, **overrides)
     if as_json:
-        data = inspect_json(ref, view, project, action_commands(view, project), with_tests=False)
+        data = inspect_json(ref, view, project, commands, with_tests=False, forecast=forecast,
+                            suite_filter=overrides["suite_filter"])
         _write_inspect_json(data, view.records, lambda text: click.echo(text, nl=False))
         return
-    data = inspect_json(ref, view, project, action_commands(view, project))
+    data = inspect_json(ref, view, project, commands, forecast=forecast, suite_filter=overrides["suite_filter"])
     click.echo(_render_inspect(data))
 
 
@@ -134,6 +146,8 @@ def _render_inspect(data: dict) -> str:
     lines.append("")
     if data["blocked"]:
         lines.append(f"Blocked: {data['blocked']}")
+    if data.get("approximate"):
+        lines.append("Approximate: the counts below are the tool's best estimate (see the warnings above)")
     for mode in MODES:
         count = data["will_run"][mode]
         label = LABELS[mode]
@@ -141,6 +155,9 @@ def _render_inspect(data: dict) -> str:
             lines.append(f"{label}: nothing to run")
         elif data["commands"][mode]:
             lines.append(f"{label} — {plural(count)}:\n  {data['commands'][mode]}")
+        elif data.get("targets_uncertain"):
+            lines.append(f"{label} — {plural(count)} on the recorded targets: no command (give every target "
+                         "of the run with --target)")
         else:
             lines.append(f"{label} — {plural(count)}: no command (the suite file is unknown; give --suite to launch)")
     return "\n".join(lines)

@@ -60,6 +60,9 @@ def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_
             ref = project.resolve_run(args[0] if args else "last")
             view = reader.read(ref.run_dir)
             body = run_body(view, project, mode, ref.id, suites, targets, test_ids)
+            for warning in view.forecast(suite_filter=",".join(suites) or None, targets=list(targets) or None,
+                                         test_ids=list(test_ids) or None).warnings:
+                click.echo(f"studio-resume: warning: {warning}", err=True)
         if targets:
             body["target"] = list(targets)
         if test_ids:
@@ -85,8 +88,13 @@ _NOTHING = {
 }
 
 
-def _exit_if_nothing_to_run(project, view, mode) -> None:
-    count = view.retry_errors_count if mode == "retry_errors" else view.will_run[mode]
+def _exit_if_nothing_to_run(project, view, mode, body) -> None:
+    if mode == "retry_errors":
+        count = view.retry_errors_count
+    else:
+        # the prediction for exactly this launch: its suite, targets and filters
+        count = view.forecast(suite_filter=body.get("suite_filter"), targets=body.get("target"),
+                              test_ids=body.get("test_ids")).will_run[mode]
     if mode == "retry_errors" and view.planned is None:
         return  # missing cases unknown: let agentv decide
     if count == 0:
@@ -105,8 +113,8 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
     # Every launch rule (blocked, paths, rule 6...) is the launcher's: a Refusal
     # propagates to cli.main, which prints it and exits with its status.
     prepared = launcher.prepare(body, project, reader)
-    if whole_run:
-        _exit_if_nothing_to_run(project, view, mode)
+    if whole_run or mode != "retry_errors":
+        _exit_if_nothing_to_run(project, view, mode, body)
     if print_only:
         click.echo(prepared.command)
         return

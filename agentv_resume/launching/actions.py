@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentv_resume.errors import Blocked
+from agentv_resume.errors import BadRequest, Blocked
 from agentv_resume.launching.argv import build_args, command_string
 from agentv_resume.launching.request import parse_request
 from agentv_resume.launching.resolve import retry_source
@@ -55,9 +55,15 @@ def run_body(view: RunView, project: Project, mode: str, run_name: str, suites=(
              test_ids=()) -> dict:
     """What `launch --resume / --rerun-failed RUN [--suite S]...` sends: the button's body,
     with what the user gave instead of the run's own.  Blocked when it cannot be made."""
-    body = action_body(view, project, mode, suite_filter=",".join(suites), targets=list(targets),
-                       test_ids=list(test_ids))
+    overrides = {"suite_filter": ",".join(suites) or None, "targets": list(targets) or None,
+                  "test_ids": list(test_ids) or None}
+    body = action_body(view, project, mode, **overrides)
     if body is None:
+        if overrides["suite_filter"] or view.suite_filter:
+            uncertain = view.forecast(**overrides).targets_uncertain
+            if uncertain:
+                # Not blocked: the user can name them (`--target`), and must.
+                raise BadRequest(f"run {run_name}: {uncertain}")
         reason = view.blocked or "agentv could not be given its own values (give --suite / --target)"
         raise Blocked(f"run {run_name} is blocked: {reason}")
     return body
