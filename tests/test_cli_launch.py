@@ -128,9 +128,9 @@ def test_print_in_the_project_root(cli, project, fp):
      "agentv eval run evals/a.yaml 'evals/b c.yaml' --target default "
      "--output .agentv/results/runs/default/errored --resume"),
     (["--rerun-failed", "errored", "--test-id", "greet-2", "--test-id", "greet-4", "--workers", "3",
-      "--threshold", "0.5", "--dry-run"],
+      "--threshold", "0.5"],
      "agentv eval run evals/greetings.yaml --test-id greet-2 --test-id greet-4 --target default "
-     "--threshold 0.5 --workers 3 --dry-run --output .agentv/results/runs/default/errored --rerun-failed"),
+     "--threshold 0.5 --workers 3 --output .agentv/results/runs/default/errored --rerun-failed"),
     (["--resume", "errored", "--threshold", "1"],
      "agentv eval run evals/greetings.yaml --target default --threshold 1 "
      "--output .agentv/results/runs/default/errored --resume"),
@@ -185,7 +185,7 @@ def test_print_does_not_touch_the_run(cli, project):
      ["--target", "default", "--threshold", "0.8", "--output", ERRORED, "--resume"]),
     (["--resume", "errored", "--workers", "50"],
      ["--target", "default", "--workers", "50", "--output", ERRORED, "--resume"]),
-    (["--resume", "errored", "--dry-run"], ["--target", "default", "--dry-run", "--output", ERRORED, "--resume"]),
+    (["--resume", "errored", "--workers", "2"], ["--target", "default", "--workers", "2", "--output", ERRORED, "--resume"]),
 ])
 def test_exact_argv_in_the_project_root_without_a_shell(launch, project, fp, fake_agentv, agentv, args, tail):
     seen = fake_agentv([agentv, "eval", "run", "evals/greetings.yaml", *tail])
@@ -479,3 +479,11 @@ def test_real_agentv_rerun_failed_finishes_the_errored_run(cli, project, monkeyp
     assert data["counts"] == {"ok": 5, "quality_failure": 0, "execution_error": 0, "missing": 0}
     assert data["will_run"] == {"resume": 0, "rerun_failed": 0}
     assert "==== studio-resume job " in (project / RUNS / "errored" / "console.log").read_text()
+
+
+def test_a_dry_run_into_a_real_run_is_refused(launch, project, fp):
+    """agentv would write mock `default-dry-run` rows into it (issue 11, scenario 9)."""
+    result = launch("--resume", "errored", "--dry-run", "--print")
+    assert result.exit_code == 2
+    assert "dry_run into the real run" in result.stderr and "mock rows" in result.stderr
+    assert len(fp.calls) == 0

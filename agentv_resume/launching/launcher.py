@@ -19,9 +19,12 @@ from agentv_resume.launching.argv import build_args, command_string
 from agentv_resume.errors import BadRequest, Busy, Unavailable
 from agentv_resume.launching.request import parse_request
 from agentv_resume.launching.resolve import ResolvedLaunch, resolve_request
+from agentv_resume.runs.plan import escape_test_id, read_plan, write_plan
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
 from agentv_resume.runs.run import INDEX_NAME
+from agentv_resume.runs.suite import plan_suite
+from agentv_resume.runs.writers import busy_message, writers_of
 
 
 @dataclass
@@ -43,22 +46,93 @@ def prepare(body, project: Project, reader: RunReader) -> Prepared:
     return Prepared(resolved, args, command_string(args))
 
 
-def _progress_base(prepared: Prepared, reader: RunReader) -> dict:
-    """What the job's progress bar counts from: done/planned for *this run*."""
+def _progress_base(prepared: Prepared, reader: RunReader, predicted: int | None) -> dict:
+    """What the job's progress bar counts from: done/planned for *this run*.
+
+    ``predicted``: how many (case, target) pairs agentv will run for this
+    launch (agentv's own formula); the bar ends at what the run then holds."""
     mode = prepared.resolved.request.mode
     index = prepared.run_dir / INDEX_NAME
     if mode not in ("resume", "rerun_failed") or not index.is_file():
-        return {"mode": mode, "progress_offset": 0, "progress_base_done": 0, "progress_planned": None}
+        return {"mode": mode, "progress_offset": 0, "progress_base_done": 0, "progress_planned": predicted,
+                "predicted": predicted}
     view = reader.read(prepared.run_dir)
-    planned = view.planned if view.planned is not None else view.unique
-    to_run = view.will_run[mode]
+    request = prepared.resolved.request
+    forecast = view.forecast(suite_filter=request.suite_filter, targets=request.targets or None,
+                             test_ids=request.test_ids or None)
+    to_run = predicted if predicted is not None else view.will_run[mode]
+    if forecast.planned_pairs is not None:
+        planned = forecast.planned_pairs
+    else:
+        planned = view.planned if view.planned is not None else view.unique
     return {
         "mode": mode,
         "progress_offset": index.stat().st_size,
         "progress_base_done": max(0, planned - to_run),
-        "progress_planned": planned,
+        "progress_planned": max(planned, to_run),
         "will_run": to_run,
+        "predicted": to_run,
     }
+
+
+def plan_of(prepared: Prepared, project: Project, reader: RunReader) -> tuple[dict, int | None]:
+    """(the plan this launch asks agentv for, as recorded beside the run; the
+    number of (case, target) pairs agentv will run, None when it cannot be told).
+
+    For `--retry-errors` the plan names the ids agentv retries (agentv writes
+    them nowhere), so a resume of the new run keeps to them."""
+    request = prepared.resolved.request
+    plan = {"suite_filter": request.suite_filter, "test_ids": list(request.test_ids) or None,
+            "targets": list(request.targets) or None, "experiment": request.experiment,
+            "threshold": request.threshold, "mode": request.mode or "run"}
+    files = reader.suites.load(request.suite_filter) if request.suite_filter else None
+    readable = bool(files) and all(f.readable for f in files)
+    if request.mode in ("resume", "rerun_failed"):
+        view = reader.read(prepared.run_dir)
+        forecast = view.forecast(suite_filter=request.suite_filter, targets=request.targets or None,
+                                 test_ids=request.test_ids or None)
+        return plan, (None if forecast.approximate else forecast.will_run[request.mode])
+    if not readable:
+        return plan, None
+    pairs = plan_suite(files, request.targets, request.test_ids)
+    if request.mode != "retry_errors":
+        return plan, len(pairs.identities)
+    source = _retry_source(prepared, project)
+    done = _fully_completed_ids(reader.read(source)) if source is not None else set()
+    retried = [i for i in dict.fromkeys(test_id for test_id, _ in pairs.identities) if i not in done]
+    plan["test_ids"] = [escape_test_id(i) for i in retried]
+    return plan, sum(1 for test_id, _ in pairs.identities if test_id not in done)
+
+
+def _retry_source(prepared: Prepared, project: Project) -> Path | None:
+    value = prepared.resolved.request.retry_errors
+    path = Path(value) if Path(value).is_absolute() else project.root / value
+    path = path.parent if path.name == INDEX_NAME else path
+    return path if (path / INDEX_NAME).is_file() else None
+
+
+def _fully_completed_ids(view) -> set[str]:
+    """agentv's `--retry-errors` skips an id when none of its lines, on any target, is an error."""
+    errored = {r.test_id for r in view.records if r.ever_error}
+    return {r.test_id for r in view.records} - errored
+
+
+def _refuse_if_written_by_another_agentv(run_dir: Path) -> None:
+    """Rule 9 for an agentv started outside this tool (another terminal) that writes the run now."""
+    writers = writers_of(run_dir)
+    if writers:
+        raise Busy(busy_message(writers[0], str(run_dir)))
+
+
+def _record_plan(run_dir: Path, plan: dict, mode: str | None, job_id: str) -> None:
+    """Beside the run: a fresh run (retry included) records its plan; a resume
+    keeps the plan the run was made with, and records one only if there was none."""
+    if mode in ("resume", "rerun_failed") and read_plan(run_dir) is not None:
+        return
+    try:
+        write_plan(run_dir, {**plan, "job_id": job_id, "written_at": now_iso()})
+    except OSError:
+        pass  # a resume can still be given its filters by hand; the job itself is unaffected
 
 
 def start(prepared: Prepared, project: Project, reader: RunReader, store: JobStore,
@@ -80,7 +154,13 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
         holder = lock_holder(run_dir)  # rule 9 answers before rule 10
         if holder:
             raise _busy(holder)
+        _refuse_if_written_by_another_agentv(run_dir)
         raise Unavailable(str(missing))
+    holder = lock_holder(run_dir)  # a job of this tool is named before its own agentv process
+    if holder:
+        raise _busy(holder)
+    _refuse_if_written_by_another_agentv(run_dir)
+    plan, predicted = plan_of(prepared, project, reader)
     created = not run_dir.exists()
     job_id = new_job_id()
     try:
@@ -91,7 +171,7 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
         raise BadRequest(f"cannot lock the run directory {run_dir}: {exc.strerror or exc}") from None
     try:
         ensure_trailing_newline(run_dir / INDEX_NAME)
-        progress_base = _progress_base(prepared, reader)
+        progress_base = {**_progress_base(prepared, reader, predicted), "plan": plan}
         for attempt in range(5):
             try:
                 job = store.create(
@@ -113,6 +193,7 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
         _release(lock_fd, run_dir, created)
         raise Unavailable(f"cannot record the job under {store.jobs_dir}: {exc.strerror or exc}") from None
     _record_before(job, run_dir, reader)
+    _record_plan(run_dir, plan, prepared.resolved.request.mode, job.id)
     return job, lock_fd
 
 

@@ -14,7 +14,7 @@ from agentv_resume.launching.request import LaunchRequest, _bad
 from agentv_resume.paths import AgentvPath, OutsideProject, check_path, check_suite_part, inside_by_text
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from agentv_resume.runs.run import INDEX_NAME
+from agentv_resume.runs.run import DRY_RUN_SUFFIX, INDEX_NAME
 
 
 @dataclass
@@ -24,10 +24,20 @@ class ResolvedLaunch:
     output_arg: str | None  # what goes after --output (None: agentv picks the run)
 
 
-def default_output(now: datetime | None = None) -> str:
+def default_output(now: datetime | None = None, experiment: str | None = None) -> str:
     """agentv's default layout for a fresh run, relative to the project root."""
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H-%M-%S-%f")[:-3] + "Z"
-    return f".agentv/results/runs/default/{stamp}"
+    return f".agentv/results/runs/{(experiment or '').strip() or 'default'}/{stamp}"
+
+
+def _refuse_dry_run_into_a_real_run(request: LaunchRequest, reader: RunReader, run_dir: Path, project: Project) -> None:
+    """agentv's --dry-run writes mock rows (`<target>-dry-run`) into the run it resumes: mixed
+    with real rows, the run would then read as finished while its cases never ran."""
+    if not request.dry_run:
+        return
+    if any(not record.target.endswith(DRY_RUN_SUFFIX) for record in reader.read(run_dir).records):
+        raise _bad(f"dry_run into the real run {project.relative(run_dir)} would mix agentv's mock rows with its "
+                   "real results; resume it without dry_run, or try a dry run into a new output")
 
 
 def _checked(project: Project, key: str, value: str) -> AgentvPath:
@@ -175,6 +185,7 @@ def _resolve(request: LaunchRequest, project: Project, reader: RunReader,
             run_dir = Path(output.real)
         _refuse_links(project, run_dir)
         _refuse_blocked(reader, run_dir, f"run {project.relative(run_dir)}")
+        _refuse_dry_run_into_a_real_run(request, reader, run_dir, project)
         return ResolvedLaunch(request, run_dir, request.output)
 
     # A fresh run (retry_errors included) writes a new run directory.
@@ -185,5 +196,5 @@ def _resolve(request: LaunchRequest, project: Project, reader: RunReader,
         run_dir = Path(output.real)
         _refuse_links(project, run_dir)
         return ResolvedLaunch(request, run_dir, request.output)
-    default = default_output(now)
+    default = default_output(now, request.experiment)
     return ResolvedLaunch(request, (project.root / default).resolve(), default)

@@ -116,6 +116,7 @@ class Forecast:
     experiment: str | None             # carried when not "default"
     threshold: float | None            # carried from this tool's plan
     warnings: list[str] = field(default_factory=list)
+    planned_pairs: int | None = None   # the (case, target) pairs the launch plans, None without a suite
 
     @property
     def approximate(self) -> bool:
@@ -204,7 +205,8 @@ def forecast(records: Mapping[Key, object], *, planned: int | None, unique: int,
     warnings.extend(prediction.warnings)
     if filter_source == "plan":
         warnings.append(f"this tool started the run with --test-id {' '.join(filters)}: the command carries them")
-    return Forecast(prediction, chosen, uncertain, filters, filter_source, carried_experiment, threshold, warnings)
+    return Forecast(prediction, chosen, uncertain, filters, filter_source, carried_experiment, threshold, warnings,
+                    planned_pairs=len(plan_pairs.identities))
 
 
 def _choices(choices, chosen) -> str:
