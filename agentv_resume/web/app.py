@@ -17,7 +17,7 @@ from agentv_resume.jobs.store import JobStore
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
 from agentv_resume.runs.summaries import SummaryStore, summaries_dir
-from agentv_resume.web import jobs, outcomes, runs, security
+from agentv_resume.web import events, jobs, outcomes, runs, security
 from agentv_resume.web.context import Benchmark, Studio, benchmark_ids
 from agentv_resume.web.responses import apply_headers, error_page, json_body, json_error, refusal_answer, wants_json
 
@@ -32,6 +32,7 @@ API_ROUTES = (
     ("/eval/run", "POST", jobs.launch),
     ("/eval/preview", "POST", jobs.preview),
     ("/eval/status/<job_id>", "GET", jobs.status_json),
+    ("/eval/events/<job_id>", "GET", events.events),
     ("/eval/runs", "GET", jobs.jobs_json),
     ("/eval/run/<job_id>/stop", "POST", jobs.stop),
     ("/runs/<run_id>/case", "GET", outcomes.case_json),

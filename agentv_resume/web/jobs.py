@@ -136,4 +136,5 @@ def job_page(studio: Studio, bench: Benchmark, job_id: str):
         outcome=outcomes.outcome_view(studio, bench, status),
         log=log, log_offset=offset, terminal=status["status"] in TERMINAL,
         status_url=bench.status_api(job.id), stop_url=bench.stop_api(job.id),
+        events_url=bench.events_api(job.id),
     )

@@ -97,7 +97,8 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
         return {"kind": "active", "job_id": data["active_job"], "job": job,
                 "stop_url": bench.stop_api(job["id"]) if job else None,
                 "job_url": bench.job_url(job["id"]) if job else None,
-                "status_url": bench.status_api(job["id"]) if job else None}
+                "status_url": bench.status_api(job["id"]) if job else None,
+                "events_url": bench.events_api(job["id"]) if job else None}
     buttons = []
     for mode in MODES:
         count = data["will_run"][mode]

@@ -459,12 +459,13 @@
     });
   }
 
-  function faviconFor(status, progress) {
-    var tone = word("job", status).tone;
+  function faviconFor(status, progress, tone) {
+    tone = tone || word("job", status).tone;
     var colors = { good: "#1a7f37", bad: "#cf222e", idle: "#6e7781", live: "#0969da", warn: "#9a6700" };
     var c = colors[tone] || colors.idle;
     var mark;
-    if (status === "finished") { mark = '<path d="M4.5 8.5l2.5 2.5 4.5-5" stroke="#fff" stroke-width="2" fill="none"/>'; }
+    if (status === "finished" && tone !== "good") { mark = '<path d="M8 3.5v5.5M8 11.5v1.5" stroke="#fff" stroke-width="2"/>'; }
+    else if (status === "finished") { mark = '<path d="M4.5 8.5l2.5 2.5 4.5-5" stroke="#fff" stroke-width="2" fill="none"/>'; }
     else if (status === "failed") { mark = '<path d="M5 5l6 6M11 5l-6 6" stroke="#fff" stroke-width="2"/>'; }
     else if (status === "stopped" || status === "lost") { mark = '<rect x="5" y="5" width="6" height="6" fill="#fff"/>'; }
     else {
@@ -508,18 +509,22 @@
     if (log) { log.scrollTop = log.scrollHeight; }
     if (notify && !ended && "Notification" in window) { notify.hidden = false; }
 
-    function showTitle(status, progress) {
+    function showTitle(status, progress, outcome) {
       var w = word("job", status);
+      var tone = outcome && outcome.tone ? outcome.tone : w.tone;
       var prefix;
       if (TERMINAL.indexOf(status) >= 0) {
-        prefix = (status === "finished" ? "✓ " : status === "failed" ? "✗ " : "■ ") + w.label;
+        // The mark says how the run stands, not just the exit code: "finished, 1 error left" is no ✓.
+        var mark = status === "failed" ? "✗ " : (status === "stopped" || status === "lost") ? "■ "
+          : tone === "good" ? "✓ " : "! ";
+        prefix = mark + w.label + (outcome && outcome.label && outcome.label !== "complete" ? " · " + outcome.label : "");
       } else if (progress && progress.planned) {
         prefix = "▶ " + (progress.done || 0) + "/" + progress.planned;
       } else {
         prefix = "… " + w.label;
       }
       document.title = prefix + " · " + baseTitle;
-      setFavicon(faviconFor(status, progress));
+      setFavicon(faviconFor(status, progress, tone));
     }
 
     function tickElapsed() {
@@ -572,7 +577,7 @@
           buttons.appendChild(a);
         }
       }
-      showTitle(d.status, d.progress);
+      showTitle(d.status, d.progress, d.outcome);
       if (TERMINAL.indexOf(d.status) >= 0 && !ended) {
         ended = true;
         if (stop) { stop.hidden = true; }
@@ -594,7 +599,9 @@
       }
     }
 
-    showTitle(current, null);
+    var box = root.querySelector('[data-testid="job-outcome"]');
+    var boxTone = box && /\btone-box-([a-z]+)\b/.exec(box.className);
+    showTitle(current, null, boxTone ? { tone: boxTone[1] } : null);
     tickElapsed();
     if (ended) { return; }
     var clockTimer = window.setInterval(function () { tickElapsed(); if (ended) { window.clearInterval(clockTimer); } }, 1000);
