@@ -526,6 +526,8 @@ def test_rows_can_be_searched_filtered_by_missing_and_sorted(client, project):
     missing = client.get("/runs/mixed?status=missing").text
     # the suite names the cases with no result yet
     assert [text_of(e) for e in find(missing, **{"class": "test-id"})] == ["delta", "epsilon"]
+    rows = [e for e in parse(missing) if e.tag == "tr" and e.get("data-status") == "missing"]
+    assert len(rows) == 2  # one row per missing case, each with its badge
     chip = next(e for e in parse(missing) if e.tag == "a" and e.get("aria-current") == "true")
     assert text_of(chip) == "2 missing"
     none = client.get("/runs/mixed?q=nothing-like-this").text

@@ -93,7 +93,11 @@
   %   end
   % elif show_missing:
     <tr class="missing-row"><td colspan="{{n_cols}}"><span class="badge tone-idle status-missing">missing</span>
-      {{h.plural(counts['missing'])}} planned but with no result yet (agentv never ran them, or was stopped first)</td></tr>
+      {{h.plural(counts['missing'])}} planned but with no result yet (agentv never ran them, or was stopped first)
+      % if missing_pairs:
+      · <a href="{{query.url(base, status='missing')}}">list them</a>
+      % end
+      </td></tr>
   % end
   % if not rows and not show_missing:
     <tr><td colspan="{{n_cols}}" class="muted">{{'No case matches.' if query.narrowed else 'No rows.'}}
