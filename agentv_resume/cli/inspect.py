@@ -6,6 +6,7 @@ import click
 
 from agentv_resume.cli import completion
 from agentv_resume.cli.common import project_of
+from agentv_resume.safetext import for_terminal, json_for_terminal
 
 
 @click.command()
@@ -37,13 +38,15 @@ def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bo
                  "test_ids": list(test_ids) or None}
     forecast = view.forecast(**overrides)
     commands = action_commands(view, project, **overrides)
+    # Test ids, targets and errors are whatever index.jsonl holds: a terminal
+    # must show an escape sequence in them, never obey it.
     if as_json:
         data = inspect_json(ref, view, project, commands, with_tests=False, forecast=forecast,
                             suite_filter=overrides["suite_filter"])
-        _write_inspect_json(data, view.records, lambda text: click.echo(text, nl=False))
+        _write_inspect_json(data, view.records, lambda text: click.echo(json_for_terminal(text), nl=False))
         return
     data = inspect_json(ref, view, project, commands, forecast=forecast, suite_filter=overrides["suite_filter"])
-    click.echo(_render_inspect(data))
+    click.echo(for_terminal(_render_inspect(data), keep_newlines=True))
 
 
 def _dump_inspect(data: dict) -> str:
@@ -132,6 +135,8 @@ def _render_inspect(data: dict) -> str:
     tests = data["tests"]
     if tests:
         shown = tests if len(tests) <= _ROWS_SHOWN else [t for t in tests if t["execution_status"] != "ok"][:_ROWS_SHOWN]
+        # One row per test: a newline or escape in a name is shown, not acted on.
+        shown = [dict(t, test_id=for_terminal(t["test_id"]), target=for_terminal(t["target"])) for t in shown]
         width_id = max(len("TEST"), *(len(t["test_id"]) for t in shown)) if shown else 4
         width_target = max(len("TARGET"), *(len(t["target"]) for t in shown)) if shown else 6
         lines += ["", f"{'TEST':<{width_id}}  {'TARGET':<{width_target}}  {'STATUS':<15}  ERROR"]

@@ -14,19 +14,27 @@ from agentv_resume import __version__
 from agentv_resume.cli import completion
 from agentv_resume.cli.common import fail
 from agentv_resume.errors import Refusal
+from agentv_resume.exit_codes import ExitStatus
 from agentv_resume.cli.inspect import inspect
 from agentv_resume.cli.launch import launch
 from agentv_resume.cli.serve import serve
 
 
 class _Group(click.Group):
-    """The one place a refusal becomes the CLI's answer: its message on stderr, its exit status."""
+    """The one place a refusal becomes the CLI's answer: its message on stderr, its exit status;
+    and a Ctrl-C, exit 130."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except Refusal as refusal:
             fail(refusal.message, refusal.exit_status)
+        except KeyboardInterrupt:
+            # Click would print "Aborted!" and exit 1; an interrupted command
+            # exits 130 (128 + SIGINT), as a shell reports it.  A command with
+            # something to clean up (launch, serve) handles Ctrl-C itself first.
+            click.echo("\nstudio-resume: interrupted.", err=True)
+            ctx.exit(int(ExitStatus.INTERRUPTED))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
