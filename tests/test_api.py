@@ -550,6 +550,25 @@ def test_read_only_stop_is_403_before_lookup(project, fp):
         assert "read-only" in response.json["error"]
 
 
+@pytest.mark.parametrize("url", [
+    "/api/benchmarks/no-such-benchmark/eval/run",
+    "/api/benchmarks/no-such-benchmark/eval/run/no-such-job/stop",
+    "/api/benchmarks/proj/eval/run/no-such-job/stop",
+    "/api/eval/run/20260101-000000-ffffff/stop",
+    "/api/no-such-route",
+])
+def test_read_only_answers_403_before_any_lookup_could_answer_404(project, fp, url):
+    client = client_for(project, read_only=True)
+    response = client.post(url, {"suite_filter": "evals/greetings.yaml"})
+    assert response.status == 403
+    assert "read-only" in response.json["error"]
+
+
+def test_read_only_still_answers_a_preview_of_an_unknown_benchmark_with_404(project, fp):
+    client = client_for(project, read_only=True)
+    assert client.post("/api/benchmarks/no-such-benchmark/eval/preview", {"suite_filter": "x"}).status == 404
+
+
 def test_stop_does_not_parse_its_body(client, fp):
     assert client.post("/api/eval/run/nope/stop", body=b"").status == 404
 

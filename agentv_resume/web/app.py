@@ -26,11 +26,12 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # --- the route table ---------------------------------------------------------------
 # Scoped routes answer at /api<path> (the first benchmark) and at
 # /api/benchmarks/<benchmark_id><path>; the handler gets (studio, bench, ...).
+PREVIEW_PATH = "/eval/preview"  # runs nothing: answered in read-only mode too
 API_ROUTES = (
     ("/runs", "GET", runs.runs_json),
     ("/runs/<run_id>", "GET", runs.run_json),
     ("/eval/run", "POST", jobs.launch),
-    ("/eval/preview", "POST", jobs.preview),
+    (PREVIEW_PATH, "POST", jobs.preview),
     ("/eval/status/<job_id>", "GET", jobs.status_json),
     ("/eval/events/<job_id>", "GET", events.events),
     ("/eval/runs", "GET", jobs.jobs_json),
@@ -120,10 +121,17 @@ def _install_routes(app: bottle.Bottle, studio: Studio) -> None:
 def _install_hooks(app: bottle.Bottle, studio: Studio) -> None:
     @app.hook("before_request")
     def guard():
+        environ = bottle.request.environ
         try:
-            security.guard(bottle.request.environ, studio.policy)
+            security.guard(environ, studio.policy)
         except security.Refused as refused:
             raise json_error(refused.status, refused.message) from None
+        # Rule 1, before any route looks anything up: in read-only mode every
+        # mutating request is a 403, an unknown benchmark or job included (a
+        # 404 would tell what exists).  A preview runs nothing: it is answered.
+        if (studio.read_only and environ.get("REQUEST_METHOD", "GET").upper() in security.MUTATING_METHODS
+                and not bottle.request.path.endswith(PREVIEW_PATH)):
+            raise json_error(403, jobs.READ_ONLY_MESSAGE)
 
     @app.hook("after_request")
     def headers():
