@@ -19,8 +19,10 @@ from agentv_resume.launching import launcher
 from agentv_resume.errors import BadRequest
 from agentv_resume.web import outcomes, security
 from agentv_resume.web.context import Benchmark, Studio
-from agentv_resume.web.responses import json_error, json_response, render
+from agentv_resume.web.responses import Whole, json_error, json_response, render
 
+# A job's command longer than this (a CLI launch can make any) is shown cut.
+LAUNCHED_COMMAND_MAX = 64 * 1024
 READ_ONLY_MESSAGE = "The server is read-only (started with --read-only): launching and stopping are disabled"
 
 
@@ -130,11 +132,13 @@ def jobs_page(studio: Studio, bench: Benchmark):
 def job_page(studio: Studio, bench: Benchmark, job_id: str):
     job = find_job(bench, job_id)
     status = job_status(bench, job, with_log=False)
+    if status.get("command") and len(status["command"]) <= LAUNCHED_COMMAND_MAX:
+        status["command"] = Whole(status["command"])  # the Copy button copies it whole
     log, offset = job.log_since(0)
     return render(
         "job.tpl", studio, title=f"Job {job.id} · studio-resume", bench=bench, job=status,
         outcome=outcomes.outcome_view(studio, bench, status),
-        log=log, log_offset=offset, terminal=status["status"] in TERMINAL,
+        log=Whole(log), log_offset=offset, terminal=status["status"] in TERMINAL,  # log_since bounds it
         status_url=bench.status_api(job.id), stop_url=bench.stop_api(job.id),
         events_url=bench.events_api(job.id),
     )

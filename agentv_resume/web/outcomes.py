@@ -10,7 +10,7 @@ One data function per thing, feeding the JSON and the pages:
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from pathlib import Path
 
 import bottle
@@ -22,7 +22,7 @@ from agentv_resume.launching.actions import LABELS, action_body, action_command,
 from agentv_resume.runs.cases import ARTIFACT_MAX_BYTES, case_artifacts, read_artifact, read_details
 from agentv_resume.runs.outcome import COMPLETE, next_modes
 from agentv_resume.web.context import Benchmark, Studio
-from agentv_resume.web.responses import json_error, json_response, render
+from agentv_resume.web.responses import Whole, json_error, json_response, launch_values, render
 
 NEXT_TESTIDS = {"resume": "resume-button", "rerun_failed": "rerun-failed-button"}
 READ_ONLY_TITLE = "The server is read-only (--read-only): launching is disabled"
@@ -74,6 +74,7 @@ def next_actions(studio: Studio, bench: Benchmark, data: dict) -> tuple[list[dic
     for mode in modes:
         body = action_body(view, bench.project, mode)
         command = action_command(view, bench.project, mode)
+        shown_body, shown_command, too_big = launch_values(body, command)
         if studio.read_only:
             reason = READ_ONLY_TITLE
         elif view.blocked:
@@ -81,15 +82,15 @@ def next_actions(studio: Studio, bench: Benchmark, data: dict) -> tuple[list[dic
         elif body is None or command is None:
             reason = "agentv could not be given this run's own values; use `studio-resume launch` with options"
         else:
-            reason = None
+            reason = too_big
         buttons.append({
             "mode": mode,
             "testid": NEXT_TESTIDS[mode],
             "label": f"{LABELS[mode]} — {plural(will_run[mode])}",
             "cases": will_run[mode],
             "primary": mode == modes[0],
-            "body": json.dumps(body, ensure_ascii=False) if body is not None else None,
-            "command": command,
+            "body": shown_body,
+            "command": shown_command,
             "title": reason or command or "",
             "disabled": reason is not None,
         })
@@ -161,9 +162,16 @@ def case_json(studio: Studio, bench: Benchmark, run_id: str):
 def case_page(studio: Studio, bench: Benchmark, run_id: str):
     ref, _, data, artifacts = case_data(bench, run_id, with_text=True)
     return render("case.tpl", studio, title=f"{data['test_id']} · {ref.id} · studio-resume", bench=bench,
-                  case=data, artifacts=artifacts, run_id=ref.id, run_url=bench.run_url(ref.id),
+                  case=data, artifacts=[_whole_text(a) for a in artifacts], run_id=ref.id, run_url=bench.run_url(ref.id),
                   limit=ARTIFACT_MAX_BYTES,
                   raw_url=lambda name: case_url(bench, ref.id, data["test_id"], data["target"], raw=name))
+
+
+def _whole_text(artifact):
+    """An artifact's text is shown whole on its page: case_artifacts already cut it at ARTIFACT_MAX_BYTES."""
+    if artifact.text is None:
+        return artifact
+    return dataclasses.replace(artifact, text=Whole(artifact.text))
 
 
 def case_raw(studio: Studio, bench: Benchmark, run_id: str):

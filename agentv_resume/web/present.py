@@ -7,6 +7,9 @@ import shlex
 from datetime import datetime, timezone
 
 from agentv_resume import vocabulary
+from agentv_resume.safetext import capped
+
+_GROUPED_MAX = 64 * 1024  # the longest command a page launch can make (its body limit)
 
 
 def command_groups(command: str | None) -> list[str]:
@@ -16,6 +19,10 @@ def command_groups(command: str | None) -> list[str]:
     command again (each word is quoted as ``shlex.join`` quoted it)."""
     if not command:
         return []
+    if len(command) > _GROUPED_MAX:
+        # shlex reads a character at a time: a command made of a file's
+        # megabytes would hold a page for minutes.  Shown cut, in one piece.
+        return [capped(command)]
     try:
         words = shlex.split(command)
     except ValueError:  # not a command this tool made: show it as it is

@@ -16,6 +16,7 @@ import bottle
 from agentv_resume import __version__
 from agentv_resume.errors import Refusal
 from agentv_resume.launching.actions import plural
+from agentv_resume.safetext import PAGE_TEXT_LIMIT, capped
 from agentv_resume.web import security
 from agentv_resume.web.context import Studio
 
@@ -115,11 +116,51 @@ def apply_headers(response) -> None:
 
 # --- pages -------------------------------------------------------------------
 
+class Whole(str):
+    """Text a page shows in full because its producer already bounds it (a log
+    tail, an artifact cut at its limit, a launch body that must stay valid JSON)."""
+
+
+class PageTemplate(bottle.SimpleTemplate):
+    """Every ``{{value}}`` on every page (includes too: bottle builds them with
+    this class) is cut to ``PAGE_TEXT_LIMIT`` characters before it is escaped,
+    unless it is ``Whole``: a 100 MB error in index.jsonl makes a table cell and
+    a tooltip of a few KiB, not a 100 MB page."""
+
+    def prepare(self, escape_func=bottle.html_escape, noescape=False, syntax=None, **ka):
+        super().prepare(escape_func=escape_func, noescape=noescape, syntax=syntax, **ka)
+        encoding = self.encoding
+
+        def escape(value):
+            if not isinstance(value, Whole):
+                value = capped(bottle.touni(value, encoding), PAGE_TEXT_LIMIT)
+            return escape_func(value)
+
+        self._escape = escape
+
+
+def launch_values(body: dict | None, command: str | None) -> tuple[str | None, str | None, str | None]:
+    """(the body a button posts, the command it shows, why it cannot launch or None).
+
+    Both are shown whole (the page posts the body back, the Copy button copies
+    the command) unless the body is over the server's request limit: such a
+    button could only be refused (413), and a page never carries a file's
+    megabytes in its attributes.
+    """
+    if body is None:
+        return None, command, None
+    encoded = json.dumps(body, ensure_ascii=False)
+    if len(encoded.encode("utf-8", "surrogatepass")) > security.MAX_BODY_BYTES:
+        return None, command, (f"this launch would be a request over {security.MAX_BODY_BYTES // 1024} KiB "
+                               "(the run's names are too long for a page); use `studio-resume launch`")
+    return Whole(encoded), Whole(command) if command else command, None
+
+
 def render(name: str, studio: Studio, **values) -> bytes:
     values.setdefault("title", "studio-resume")
     values.setdefault("bench", studio.first)
-    return html_bytes(bottle.template(name, template_lookup=LOOKUP, studio=studio, h=Helpers,
-                                      version=__version__, **values))
+    return html_bytes(bottle.template(name, template_adapter=PageTemplate, template_lookup=LOOKUP, studio=studio,
+                                      h=Helpers, version=__version__, **values))
 
 
 def error_page(studio: Studio, status: int, title: str, message: str) -> bytes:

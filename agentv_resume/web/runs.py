@@ -9,7 +9,6 @@ at once with the buttons in view.
 
 from __future__ import annotations
 
-import json
 import operator
 import os
 import weakref
@@ -23,7 +22,7 @@ from agentv_resume.runs.report import run_detail
 from agentv_resume.web import run_rows
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.jobs import job_or_none
-from agentv_resume.web.responses import json_array_parts, json_body, json_response, render
+from agentv_resume.web.responses import json_array_parts, json_body, json_response, launch_values, render
 
 TESTIDS = {"resume": "resume-run-button", "rerun_failed": "rerun-failed-button"}
 READ_ONLY_TITLE = "The server is read-only (--read-only): launching is disabled"
@@ -106,12 +105,15 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
             continue
         body = action_body(view, bench.project, mode)
         command = data["commands"].get(mode)
+        shown_body, shown_command, too_big = launch_values(body, command)
         if studio.read_only:
             reason = READ_ONLY_TITLE
         elif data["blocked"]:
             reason = data["blocked"]
         elif body is None or command is None:
             reason = "agentv could not be given this run's own values; use `studio-resume launch` with options"
+        elif too_big:
+            reason = too_big
         else:
             reason = None
         if studio.read_only:
@@ -123,8 +125,8 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
             "testid": TESTIDS[mode],
             "label": f"{LABELS[mode]} — {plural(count)}",
             "primary": mode == "resume",
-            "body": json.dumps(body, ensure_ascii=False) if body is not None else None,
-            "command": command,
+            "body": shown_body,
+            "command": shown_command,
             "title": title,
             "disabled": reason is not None,
             "reason": None if studio.read_only else reason,
