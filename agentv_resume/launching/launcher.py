@@ -54,7 +54,8 @@ def _progress_base(prepared: Prepared, reader: RunReader, predicted: int | None)
     mode = prepared.resolved.request.mode
     index = prepared.run_dir / INDEX_NAME
     if mode not in ("resume", "rerun_failed") or not index.is_file():
-        return {"mode": mode, "progress_offset": 0, "progress_base_done": 0, "progress_planned": predicted,
+        # A fresh run: agentv's own stub benchmark.json gives its planned count.
+        return {"mode": mode, "progress_offset": 0, "progress_base_done": 0, "progress_planned": None,
                 "predicted": predicted}
     view = reader.read(prepared.run_dir)
     request = prepared.resolved.request
