@@ -25,7 +25,7 @@ import os
 import sys
 from pathlib import Path
 
-from agentv_resume.files import read_json_or, write_replace
+from agentv_resume.files import open_regular, read_json_or, write_replace
 from agentv_resume.jobs.record import LOG_NAME, RECORD_NAME, load_record
 from agentv_resume.jobs.states import TERMINAL
 from agentv_resume.runs.cases import read_details
@@ -70,7 +70,7 @@ def load_before(job_dir: Path) -> RunSnapshot | None:
 
 def log_tail(job_dir: Path, limit: int = LOG_TAIL_BYTES) -> str:
     try:
-        with open(Path(job_dir) / LOG_NAME, "rb") as handle:
+        with open_regular(Path(job_dir) / LOG_NAME) as handle:  # a FIFO log must not hang a status
             size = os.fstat(handle.fileno()).st_size
             handle.seek(max(0, size - limit))
             return handle.read(limit).decode("utf-8", errors="replace")

@@ -19,7 +19,7 @@ import math
 import os
 from pathlib import Path
 
-from agentv_resume.files import read_regular
+from agentv_resume.files import read_json_or
 
 PLAN_NAME = ".studio-resume.plan.json"
 PLAN_MAX_BYTES = 4 * 1024 * 1024
@@ -39,10 +39,7 @@ def _strings(value) -> list[str] | None:
 
 def read_plan(run_dir: Path) -> dict | None:
     """The recorded plan, cleaned to the fields above; None when there is none or it is unreadable."""
-    try:
-        data = json.loads(read_regular(Path(run_dir) / PLAN_NAME, PLAN_MAX_BYTES).decode("utf-8", "replace"))
-    except (OSError, ValueError):
-        return None
+    data = read_json_or(Path(run_dir) / PLAN_NAME, PLAN_MAX_BYTES)  # any failure, nesting too: no plan
     if not isinstance(data, dict):
         return None
     plan: dict = {}

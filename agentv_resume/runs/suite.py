@@ -40,6 +40,8 @@ from pathlib import Path
 
 import yaml
 
+from agentv_resume.files import open_regular
+
 SUITE_MAX_BYTES = 8 * 1024 * 1024
 EVAL_FILE_RE = re.compile(r"\.(ya?ml|jsonl|json|[cm]?ts)$", re.IGNORECASE)
 DIRECTORY_EVAL_NAMES = ("*.eval.yaml", "*.eval.yml", "eval.yaml", "eval.yml", "*.eval.ts", "*.eval.mts")
@@ -291,7 +293,9 @@ class SuiteFile:
 
 
 def _read_text(path: Path) -> str:
-    with open(path, "rb") as handle:
+    # Non-blocking, regular files only: an eval file that is a FIFO or /dev/zero
+    # must not hold a page (files.py).
+    with open_regular(path) as handle:
         data = handle.read(SUITE_MAX_BYTES + 1)
     if len(data) > SUITE_MAX_BYTES:
         raise OSError(f"larger than {SUITE_MAX_BYTES} bytes")

@@ -18,12 +18,13 @@ Where /proc is not there (macOS, Windows), nothing is found.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from agentv_resume.files import read_json_or
 
 PROC = "/proc"
 START_SLACK_SECONDS = 15.0  # node's start-up before agentv makes its default run dir
@@ -108,8 +109,8 @@ def _start_time(proc: str, pid: int, boot: float | None) -> float | None:
 
 def _cache_run(cwd: str) -> str | None:
     try:
-        with open(os.path.join(cwd, ".agentv", "cache.json"), "rb") as handle:
-            data = json.loads(handle.read(65536))
+        # Any process's folder: a FIFO or absurd JSON there must not hang or fail a launch.
+        data = read_json_or(os.path.join(cwd, ".agentv", "cache.json"), 65536)
         last = data.get("lastRunDir") if isinstance(data, dict) else None
         return os.path.normpath(os.path.join(cwd, last)) if isinstance(last, str) and last.strip() else None
     except (OSError, ValueError):

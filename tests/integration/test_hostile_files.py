@@ -95,3 +95,42 @@ def test_inspect_reads_a_run_whatever_its_benchmark_json_is(project, cli, kind):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert any("benchmark.json cannot be read" in w for w in data["warnings"])
+
+
+# --- readers added since: the suite, the plan, another process's cache.json, a job's log ---------
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_suite_file_that_is_a_fifo_or_a_device_does_not_hang_a_run_page(project, kind):
+    run_dir = make_run(project, "fifo-suite", [row("t-1"), row("t-2", "execution_error", error="x")],
+                       planned=3, eval_file="evals/hostile.yaml")
+    _replace(project / "evals" / "hostile.yaml", kind)
+    client = client_for(project)
+    assert client.get("/runs/fifo-suite").status == 200
+    assert client.get("/api/runs/fifo-suite").status == 200
+    assert run_dir.exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "deep", "deeper"])
+def test_a_hostile_plan_file_is_no_plan(project, kind):
+    from agentv_resume.runs.plan import PLAN_NAME, read_plan
+
+    run_dir = make_run(project, "planned", [row("t-1")], planned=1)
+    _replace(run_dir / PLAN_NAME, kind)
+    assert read_plan(run_dir) is None
+
+
+@pytest.mark.parametrize("kind", ["fifo", "deep", "dev-zero"])
+def test_another_process_cache_json_is_read_safely(tmp_path, kind):
+    from agentv_resume.runs.writers import _cache_run
+
+    (tmp_path / ".agentv").mkdir()
+    _replace(tmp_path / ".agentv" / "cache.json", kind)
+    assert _cache_run(str(tmp_path)) is None
+
+
+def test_a_fifo_job_log_does_not_hang_its_outcome_tail(tmp_path):
+    from agentv_resume.jobs.outcome import log_tail
+    from agentv_resume.jobs.record import LOG_NAME
+
+    os.mkfifo(tmp_path / LOG_NAME)
+    assert log_tail(tmp_path) == ""
