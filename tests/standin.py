@@ -3,7 +3,7 @@
 pytest-subprocess cannot fake process groups, sessions, inherited locks or
 signals, so the process-level tests run this script as "agentv": a list of
 steps (print, append a result row, wait for a gate file, fork a child, ignore
-SIGTERM, kill itself, exit N) baked into an executable in tmp_path.  It notes
+SIGTERM, touch a file, kill itself, exit N) baked into an executable in tmp_path.  It notes
 its pid, process group, session, cwd, argv and stdin — and those of the
 children it forks — in a JSON-lines file the test reads.
 """
@@ -79,6 +79,8 @@ for step in STEPS:
             time.sleep(600)
             os._exit(0)
         note(role="child", pid=pid)
+    elif kind == "touch":
+        open(arg, "a").close()
     elif kind == "kill_self":
         os.kill(os.getpid(), arg or signal.SIGKILL)
     elif kind == "exit":

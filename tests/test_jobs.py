@@ -330,9 +330,19 @@ def test_a_job_whose_runner_vanished_before_agentv_is_lost(launcher, standins):
     agentv = standins([("exit", 0)])
     job, lock_fd = launcher.start(fresh("new-12"), agentv.path)
     os.close(lock_fd)  # the launcher died before handing the job over
+    before = snapshot(job.dir)
     assert launcher.status(job.id)["status"] == "lost"
-    assert json.loads(job.record_path.read_text())["status"] == "lost"  # recorded: nobody else will
+    assert launcher.status(job.id)["status"] == "lost"  # derived again, the same each time
+    # A status GET writes nothing: the record still says what its last writer wrote.
+    assert snapshot(job.dir) == before
+    assert json.loads(job.record_path.read_text())["status"] == "starting"
     assert launcher.store.stop(launcher.store.get(job.id))["reason"] == "already_terminal"
+
+
+def snapshot(directory) -> dict:
+    """Every file under ``directory``: its bytes and mtime (what a reader must leave alone)."""
+    return {path.relative_to(directory).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted(directory.rglob("*")) if path.is_file()}
 
 
 def test_the_supervisor_module_runs_as_documented(launcher, standins):

@@ -182,7 +182,8 @@ def test_foreground_job_honours_a_stop_from_the_server(launcher, standins, proje
 
     code = run_job(job, lock_fd, on_tick=stop_from_elsewhere)
     assert job.record["status"] == "stopped"
-    assert code == 128 + signal.SIGTERM
+    assert job.record["exit_code"] == 128 + signal.SIGTERM  # agentv's, as the stop plan ended it
+    assert code == 130  # the CLI: interrupted (as it exited before run_job said so itself)
     assert agentv.alive() == []
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from waiting import wait_for  # noqa: F401  (re-exported)
 
+from agentv_resume.jobs.states import TERMINAL
 from agentv_resume.web.app import create_app
 from agentv_resume.web.testclient import Client
 
-TERMINAL = ("finished", "failed", "stopped", "lost")
 RUNS_DIR = Path(".agentv/results/runs/default")
 
 # A stand-in for the agentv CLI, run for real by the real supervisor: it

@@ -107,6 +107,7 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
     # start-up speed, as above
     from agentv_resume.jobs import outcome as job_outcome
     from agentv_resume.jobs.runner import run_job
+    from agentv_resume.jobs.states import is_stopped
     from agentv_resume.jobs.store import JobStore
     from agentv_resume.launching import launcher
 
@@ -131,12 +132,15 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
     def record_outcome(record, status, exit_code, signal):
         job_outcome.finish(job.dir, record, status, exit_code, signal)
 
+    # The exit status: agentv's code, or 128 + the signal (Ctrl-C, SIGTERM, SIGHUP) that stopped it.
     code = run_job(job, lock_fd, echo=echo, on_tick=progress.tick, on_end=record_outcome)
-    progress.tick()
-    _say_outcome(project, reader, job)
-    if job.record.get("status") == "stopped":
-        click.echo("studio-resume: interrupted; agentv stopped.", err=True)
-        sys.exit(int(ExitStatus.INTERRUPTED))
+    try:
+        progress.tick()
+        _say_outcome(project, reader, job)
+        if is_stopped(job.record.get("status")):
+            click.echo("studio-resume: interrupted; agentv stopped.", err=True)
+    except OSError:
+        pass  # the terminal is gone (SIGHUP): the exit status still tells
     sys.exit(code)
 
 

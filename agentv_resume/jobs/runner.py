@@ -14,10 +14,12 @@ What the runner does, in order:
    when output.log cannot be opened does agentv write to a pipe instead;
 3. copy what agentv prints to ``<run dir>/console.log`` (appended, one header
    line per job) and to ``echo`` (the CLI's terminal);
-4. watch the ``stop`` file: SIGTERM to agentv's process group, SIGKILL after
-   the grace period to whatever of the group is left;
+4. watch the ``stop`` file: the stop plan (``jobs.stopping``) for agentv's
+   process group;
 5. release its copy of the lock, then write the final record (job.json,
    replaced atomically): whoever reads "finished" can launch again at once.
+   The status is ``reconcile.ended``'s: agentv's own outcome unless our
+   signal ended it (a Stop just after agentv exited 0 is still "finished").
 
 The runner is the only writer of job.json while it lives.  A failing disk
 never stops the job: the first log error is recorded as ``log_error``.
@@ -25,9 +27,9 @@ never stops the job: the first log error is recorded as ``log_error``.
 This module is on the launch latency path (see ``process.supervisor_argv``
 for how the server starts it): it imports nothing but ``os``, ``sys`` and
 ``time`` (and this package's stdlib-only ``jobs.process``, ``jobs.record``,
-``jobs.states``) before agentv is started: the spawn arguments come from ``spawn.args`` (NUL
-separated, no JSON parser needed), ``json`` and ``signal`` are imported once
-agentv runs.
+``jobs.stopping``) before agentv is started: the spawn arguments come from ``spawn.args`` (NUL
+separated, no JSON parser needed); ``json``, ``signal`` and ``jobs.states``
+(``enum``) are imported once agentv runs.
 """
 
 from __future__ import annotations
@@ -35,16 +37,18 @@ from __future__ import annotations
 import os
 import time
 
-from agentv_resume.jobs import process
-from agentv_resume.jobs.record import CONSOLE_NAME, LOG_NAME, RECORD_NAME, STOP_NAME, load_record, now_iso, write_json_atomic
+from agentv_resume.jobs import process, record as job_record
+from agentv_resume.jobs.record import (
+    CONSOLE_NAME, DEFAULT_STOP_GRACE_SECONDS, LOG_NAME, RECORD_NAME, STOP_NAME, load_record, now_iso,
+    write_json_atomic,
+)
+from agentv_resume.jobs.stopping import StopPlan
 
-DEFAULT_STOP_GRACE_SECONDS = 5.0
 POLL_SECONDS = 0.05        # how often the loop looks at agentv, the stop file and the log
 TICK_SECONDS = 1.0         # how often ``on_tick`` is called
-KILL_WAIT_SECONDS = 2.0    # after SIGKILL: how long to wait for the group to vanish
 DRAIN_SECONDS = 1.0        # pipe mode: read on after agentv exited (children may hold the pipe)
-INTERRUPT_SIGTERM_SECONDS = 2.0
 EXIT_STOPPED_BEFORE_START = 130
+EXIT_INTERRUPTED = 130     # Ctrl-C (SIGINT); a SIGTERM / SIGHUP to the CLI exits 128 + its number
 CHUNK = 64 * 1024
 
 
@@ -217,11 +221,12 @@ class Runner:
         self.output = Output(self.dir, os.fspath(run_dir), echo)
         self.child = None
         self.grace = DEFAULT_STOP_GRACE_SECONDS
-        self.plan: list | None = None  # (signal, seconds before the next) still to send
-        self.next_signal_at = 0.0
-        self.signalled = False
-        self.killed_at: float | None = None
+        self.plan: StopPlan | None = None
+        self.signalled = False  # a stop signal reached agentv's group while agentv still ran
+        self.interrupted_by: int | None = None  # SIGINT / SIGTERM / SIGHUP to the CLI
+        self._pending_signal: int | None = None  # set by a signal handler, acted on by the loop
         self.saved_error: str | None = None
+        self.counter = None  # progress.Counter once agentv runs: the final count goes in the record
 
     def path(self, name: str) -> str:
         return os.path.join(self.dir, name)
@@ -231,10 +236,10 @@ class Runner:
 
     def _load(self) -> dict:
         if self.record is None:
-            self.record = load_record(self.path(RECORD_NAME)) or {
-                "id": os.path.basename(self.dir), "argv": self.argv, "project_root": self.cwd,
-                "run_dir": self.output.run_dir, "log_error": f"cannot read {self.path(RECORD_NAME)}",
-            }
+            self.record = load_record(self.path(RECORD_NAME)) or job_record.build(
+                id=os.path.basename(self.dir), argv=self.argv, project_root=self.cwd,
+                run_dir=self.output.run_dir, log_error=f"cannot read {self.path(RECORD_NAME)}",
+            )
         self.grace = _seconds(self.record.get("stop_grace_seconds"), DEFAULT_STOP_GRACE_SECONDS)
         pid = os.getpid()
         self.record.update(supervisor_pid=pid, supervisor_start=process.start_time(pid))
@@ -267,9 +272,16 @@ class Runner:
                 pass
 
     def _run(self) -> int:
-        if self.stop_requested():
+        if self.stop_requested() or self._pending_signal is not None:
             self._load()["stop_requested_at"] = now_iso()
-            return self._finish("stopped", None, code=EXIT_STOPPED_BEFORE_START)
+            from agentv_resume.jobs.states import JobStatus
+
+            code = EXIT_STOPPED_BEFORE_START
+            if self._pending_signal is not None:
+                self.interrupted_by = self._pending_signal
+                code = 128 + self._pending_signal
+            self._finish(JobStatus.STOPPED, None)
+            return code
         output = self.output
         log_fd = output.open_log()
         try:
@@ -279,7 +291,10 @@ class Runner:
             output.open_console(self._header())
             output.say(f"studio-resume: could not start agentv ({self.argv[0]}): {exc.strerror or exc}\n")
             code = 126 if isinstance(exc, PermissionError) else 127
-            return self._finish("failed", code, code=code)
+            from agentv_resume.jobs.states import JobStatus
+
+            self._finish(JobStatus.FAILED, code)
+            return code
         finally:
             output._close("log_fd")  # agentv has its own copy
         output.pipe_fd = self.child.output_fd
@@ -288,10 +303,13 @@ class Runner:
             if self.on_started is not None:
                 self.on_started()
             record = self._load()
-            record.update(status="running", agentv_pid=self.child.pid,
-                          agentv_start=process.start_time(self.child.pid))
+            from agentv_resume.jobs.states import JobStatus, change
+
+            change(record, JobStatus.RUNNING, agentv_pid=self.child.pid,
+                   agentv_start=process.start_time(self.child.pid))
             output.open_console(self._header())
             self.save()
+            self._count()  # from the first row agentv writes
         except KeyboardInterrupt:  # Ctrl-C just as agentv started: it must not run on unattended
             if self.record is None:
                 self._load()
@@ -319,9 +337,15 @@ class Runner:
                 now = time.monotonic()
                 if exited_at is None and child.poll() is not None:
                     exited_at = now
+                if self._pending_signal is not None:
+                    self._on_signal()
                 if self.plan is None and self.stop_requested():
                     self._begin_stop(interrupt=False)
                 self._escalate(now)
+                if exited_at is None:
+                    # Every poll (one fstat when nothing changed): agentv rewrites
+                    # index.jsonl as it ends, so rows must be seen as they come.
+                    self._count()
                 if self.on_tick is not None and now - last_tick >= TICK_SECONDS:
                     last_tick = now
                     self.on_tick()
@@ -331,87 +355,118 @@ class Runner:
                     break
             except KeyboardInterrupt:  # Ctrl-C in the CLI; a second one insists
                 self._interrupt()
+        from agentv_resume.jobs.reconcile import ended
+
         code = child.returncode
         exit_code = 128 - code if code < 0 else code
         name = signal_name(-code) if code < 0 else None
-        if self.signalled:
-            return self._finish("stopped", exit_code, signal=name)
-        return self._finish("finished" if code == 0 else "failed", exit_code, signal=name)
+        status = ended(code, signalled=self.signalled)
+        self._finish(status, exit_code, signal=name)
+        return self.exit_status(status, exit_code)
+
+    def exit_status(self, status, exit_code: int | None) -> int:
+        """What the CLI exits with: agentv's code, or 128 + the signal that interrupted it."""
+        from agentv_resume.jobs.states import is_stopped
+
+        if is_stopped(status):  # a Stop from the page counts as Ctrl-C (130)
+            return 128 + (self.interrupted_by or process.SIGINT)
+        return exit_code if exit_code is not None else EXIT_STOPPED_BEFORE_START
 
     def _settled(self, now: float, exited_at: float) -> bool:
         """agentv has exited: is there anything left to wait for?"""
-        if self.signalled:
+        if self.plan is not None and self.plan.sent:
             # A Stop ends agentv's whole group, not agentv alone.
-            if self.killed_at is not None and now - self.killed_at > KILL_WAIT_SECONDS:
-                return True
-            return not process.group_alive(self.child.pid)
+            return self.plan.over(now)
         if self.output.pipe_fd is not None and not self.output.eof:
             return now - exited_at > DRAIN_SECONDS  # children may hold the pipe open
         return True
 
     # -- stop -------------------------------------------------------------------
     def _begin_stop(self, interrupt: bool) -> None:
-        if interrupt:
-            self.plan = [(process.SIGINT, self.grace), (process.SIGTERM, INTERRUPT_SIGTERM_SECONDS),
-                         (process.SIGKILL, None)]
-        else:
-            self.plan = [(process.SIGTERM, self.grace), (process.SIGKILL, None)]
+        self.plan = StopPlan(self.child.pid, self.grace, interrupt=interrupt)
         self.record["stop_requested_at"] = now_iso()
-        self.next_signal_at = 0.0
         self._escalate(time.monotonic())
 
-    def _interrupt(self) -> None:
+    def on_signal(self, signum: int, _frame=None) -> None:
+        """Signal handler (the CLI's SIGTERM / SIGHUP): the loop acts on it."""
+        self._pending_signal = signum
+
+    def _on_signal(self) -> None:
+        signum, self._pending_signal = self._pending_signal, None
+        self._interrupt(signum)
+
+    def _interrupt(self, signum: int = process.SIGINT) -> None:
+        if self.interrupted_by is None:
+            self.interrupted_by = signum
         try:
             with open(self.path(STOP_NAME), "a", encoding="utf-8") as handle:
-                handle.write(now_iso() + " interrupt\n")
+                handle.write(f"{now_iso()} interrupt (signal {signum})\n")
         except OSError:
             pass
         if self.plan is None:
             self._begin_stop(interrupt=True)
         else:
-            self.plan = [(process.SIGKILL, None)]
-            self.next_signal_at = 0.0
+            self.plan.insist()
             self._escalate(time.monotonic())
 
     def _escalate(self, now: float) -> None:
-        if not self.plan or now < self.next_signal_at:
+        if self.plan is None:
             return
-        pgid = self.child.pid
-        if self.signalled and not process.group_alive(pgid):
-            self.plan = []
-            return
-        signum, wait = self.plan.pop(0)
-        process.signal_group(pgid, signum)
-        self.signalled = True
-        if signum == process.SIGKILL:
-            self.killed_at = now
-        self.next_signal_at = now + (wait or 0.0)
+        running = self.child.poll() is None
+        if self.plan.step(now) is not None and running:
+            self.signalled = True
 
     # -- end --------------------------------------------------------------------
-    def _finish(self, status: str, exit_code: int | None, *, code: int | None = None,
-                signal: str | None = None) -> int:
+    def _count(self) -> None:
+        """Follow the cases agentv writes (keys only), so the end can record the count."""
+        try:
+            if self.counter is None:
+                from agentv_resume.jobs.progress import Counter
+
+                self.counter = Counter(self.output.run_dir, self.record.get("progress_offset") or 0)
+            self.counter.count()
+        except Exception:  # progress is a courtesy: it never stops a job
+            pass
+
+    def _final_progress(self, record: dict) -> dict | None:
+        try:
+            from agentv_resume.jobs.progress import progress
+
+            if self.record is not None:
+                self._count()
+            return progress(record, self.counter)
+        except Exception:
+            return None
+
+    def _finish(self, status, exit_code: int | None, *, signal: str | None = None) -> None:
+        from agentv_resume.jobs.states import change
+
         self.output.copy()
         self.output.close()
         record = self._load() if self.record is None else self.record
+        # Counted before the lock is freed: nobody else can be writing the run yet.
+        final = self._final_progress(record)
         self._record_outcome(record, status, exit_code, signal)
         # Free the run before the final record: whoever sees "finished" may
         # launch again at once.  (While the runner lives its record counts.)
         self._release_lock()
-        record.update(status=status, exit_code=exit_code, finished_at=now_iso())
+        fields = {"exit_code": exit_code, "finished_at": now_iso(), "progress_final": final}
         if signal:
-            record["signal"] = signal
+            fields["signal"] = signal
+        if self.interrupted_by is not None and self.interrupted_by != process.SIGINT:
+            fields["stopped_by"] = f"{signal_name(self.interrupted_by)} to studio-resume"
+        change(record, status, **fields)
         self.save()
-        return exit_code if code is None else code
 
 
-    def _record_outcome(self, record: dict, status: str, exit_code: int | None, signal: str | None) -> None:
+    def _record_outcome(self, record: dict, status, exit_code: int | None, signal: str | None) -> None:
         """What the job left (jobs/outcome.py), read while the run is still
         locked, so no other job can have changed it yet.  Never in the way of
         the final record: a failure, or a Ctrl-C meanwhile, just skips it."""
         if self.on_end is None:
             return
         try:
-            self.on_end(record, status, exit_code, signal)
+            self.on_end(record, str(status), exit_code, signal)
         except (Exception, KeyboardInterrupt):
             pass
 
@@ -429,15 +484,35 @@ def run(job_dir, record: dict, lock_fd: int | None, echo=None, on_tick=None, on_
 
 
 def run_job(job, lock_fd: int, echo=None, on_tick=None, on_end=None) -> int:
-    """Run agentv for ``job`` (a ``store.Job``) to its end; return its exit code (128+N for signal N).
+    """Run agentv for ``job`` (a ``store.Job``) in the foreground (the CLI) to its end.
 
-    ``echo`` gets each chunk of output (the CLI prints it); ``on_tick`` is
-    called about once a second while agentv runs (the CLI's progress line).
-    ``on_end(record, status, exit_code, signal)`` is called once agentv is
-    gone, before the lock is released (the CLI records the job's outcome).
-    ``job.record`` is updated in place; ``lock_fd`` is closed at the end.
+    Returns the CLI's exit status: agentv's exit code (128+N when a signal N
+    it did not trap ended it); when this process was interrupted — Ctrl-C,
+    or SIGTERM / SIGHUP (a closed terminal, a cancelled CI job, ``timeout``),
+    each of which stops agentv's group as Ctrl-C does — 128 + that signal,
+    unless agentv had already ended on its own (its outcome stands).
+    ``echo`` gets each chunk of output; ``on_tick`` is called about once a
+    second while agentv runs (the CLI's progress line).  ``on_end(record,
+    status, exit_code, signal)`` is called once agentv is gone, before the
+    lock is released (the CLI records the job's outcome).  ``job.record`` is
+    updated in place; ``lock_fd`` is closed at the end.
     """
-    return run(job.dir, job.record, lock_fd, echo=echo, on_tick=on_tick, on_end=on_end)
+    import signal
+
+    runner = Runner(job.dir, argv=job.record["argv"], cwd=job.record["project_root"],
+                    run_dir=job.record["run_dir"], lock_fd=lock_fd, record=job.record, echo=echo,
+                    on_tick=on_tick, on_end=on_end)
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[signum] = signal.signal(signum, runner.on_signal)
+        except (ValueError, OSError):  # not the main thread: leave the defaults
+            pass
+    try:
+        return runner.run()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def ensure_trailing_newline(index_path) -> None:

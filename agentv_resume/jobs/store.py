@@ -12,9 +12,10 @@ foreground (``runner.run_job``).
 
 Who writes job.json: the launcher creates it (``starting``); from then on
 only the runner (supervisor or CLI) writes it — the server only ever asks,
-through the ``stop`` file.  The server writes a record again only when the
-runner is provably gone: to mark the job ``lost``, or to record the end of a
-Stop it had to carry out itself.
+through the ``stop`` file.  The server writes a record again only on one
+explicit write path: the end of a Stop it had to carry out itself because
+the runner was gone.  Reading a status never writes: an end nobody recorded
+(``lost``) is derived by ``reconcile.derive`` each time it is asked.
 
 One job per run directory, across the CLI and the server: an ``flock`` on
 ``<run dir>/.studio-resume.lock``.  The launcher takes it, the runner
@@ -32,32 +33,35 @@ from __future__ import annotations
 
 import os
 import re
-import signal
+import stat
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from agentv_resume.files import open_regular, read_text
-from agentv_resume.jobs import process, runner
+from agentv_resume.jobs import process, reconcile, record as job_record
+from agentv_resume.jobs.progress import Counter, progress as progress_of
 from agentv_resume.jobs.lock import lock_holder
 from agentv_resume.jobs.record import (
-    JOBS_DIR, LOG_NAME, PID_NAME, RECORD_NAME, STATE_DIR, STOP_NAME, load_record, now_iso, write_json_atomic,
-    write_spawn_args,
+    DEFAULT_STOP_GRACE_SECONDS, JOBS_DIR, LOG_NAME, PID_NAME, RECORD_NAME, STATE_DIR, STOP_NAME, now_iso,
+    write_json_atomic, write_spawn_args,
 )
-from agentv_resume.jobs.states import ACTIVE, TERMINAL
-from agentv_resume.runs.run import read_benchmark
-from agentv_resume.runs.scanner import IndexScanner
+from agentv_resume.jobs.states import TERMINAL, JobStatus, change, is_terminal
+from agentv_resume.jobs.stopping import StopPlan
 
 # Stop: SIGTERM, then SIGKILL this much later (recorded per job; the runner's default too)
-STOP_GRACE_SECONDS = runner.DEFAULT_STOP_GRACE_SECONDS
+STOP_GRACE_SECONDS = DEFAULT_STOP_GRACE_SECONDS
+DEFAULT_PAGE = 100    # jobs per page of the jobs list (API and page)
 LOG_TAIL_BYTES = 16 * 1024
 LOG_SINCE_BYTES = 256 * 1024
 JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def new_job_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + os.urandom(3).hex()
+    """``20261201-103012-345-a1b2c3``: ids sort as the jobs started (to the millisecond),
+    so a page of the jobs list is read without opening every record."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y%m%d-%H%M%S-") + f"{now.microsecond // 1000:03d}-" + os.urandom(3).hex()
 
 
 def valid_job_id(job_id) -> bool:
@@ -98,7 +102,8 @@ class Job:
         write_json_atomic(self.record_path, self.record)
 
     def reload(self) -> dict:
-        fresh = load_record(self.record_path)
+        """Read job.json again (in memory only: a reader never writes it)."""
+        fresh = job_record.load(self.record_path)
         if fresh is not None and fresh.get("id") == self.id:
             self.record = fresh
         return self.record
@@ -119,35 +124,9 @@ class Job:
     def agentv_alive(self) -> bool:
         return process.pid_alive(self.record.get("agentv_pid"), self.record.get("agentv_start"))
 
-    def effective_status(self) -> str:
-        """The recorded status, corrected for processes that died unrecorded."""
-        status = self.record.get("status")
-        if status in TERMINAL:
-            return status
-        if status in ACTIVE and self.runner_alive():
-            return status  # the runner will record the end
-        status = self.reload().get("status")
-        if status in TERMINAL:
-            return status  # written just now
-        if self.agentv_alive():
-            return "running"
-        if status in ACTIVE and lock_holder(self.run_dir) == self.id:
-            # Still handed from the launcher to the supervisor, or agentv's
-            # children still hold the lock: not over yet.
-            return status
-        if status in ACTIVE and (self.runner_alive() or self.reload().get("status") in TERMINAL):
-            return self.record["status"]  # the runner appeared, or finished, meanwhile
-        # Nobody is left to write this record (runner and agentv gone, lock free).
-        # A job asked to stop has stopped (the server may have done it itself).
-        return self._record_unwitnessed_end("stopped" if self.stop_path.exists() else "lost")
-
-    def _record_unwitnessed_end(self, status: str) -> str:
-        self.record.update(status=status, ended_unwitnessed_at=now_iso())
-        try:
-            self.save()
-        except OSError:
-            pass
-        return status
+    def effective_status(self) -> JobStatus:
+        """The recorded status, corrected for processes that died unrecorded.  Writes nothing."""
+        return reconcile.derive(self.record, _Probe(self))
 
     def log_tail(self, limit: int = LOG_TAIL_BYTES) -> str:
         """The last ``limit`` bytes of the log, from a line start when one is near."""
@@ -162,7 +141,7 @@ class Job:
         if start > 0:
             cut = data.find(b"\n")
             data = data[cut + 1:] if 0 <= cut < 512 else data[_utf8_start(data):]
-        if self.record.get("status") not in TERMINAL:
+        if not is_terminal(self.record.get("status")):
             data = data[:_complete_utf8_end(data)]
         return data.decode("utf-8", errors="replace")
 
@@ -190,7 +169,7 @@ class Job:
         if skipped:
             lead = _utf8_start(data)
             data, offset = data[lead:], offset + lead
-        end = len(data) if self.record.get("status") in TERMINAL else _complete_utf8_end(data)
+        end = len(data) if is_terminal(self.record.get("status")) else _complete_utf8_end(data)
         return data[:end].decode("utf-8", errors="replace"), offset + end
 
 
@@ -215,67 +194,55 @@ def _complete_utf8_end(data: bytes) -> int:
     return len(data)
 
 
-_MAX_PID = 2**31
-_OPTIONAL_STR = ("command", "started_at", "finished_at", "supervisor_start", "agentv_start")
-_OPTIONAL_INT = ("exit_code", "supervisor_pid", "agentv_pid", "progress_offset", "progress_base_done",
-                 "progress_planned")
+class _Probe:
+    """``reconcile.Probe`` over a real job: /proc, job.json and the run lock."""
 
+    def __init__(self, job: Job):
+        self.job = job
 
-def _well_formed(record: dict) -> bool:
-    """A record the server can act on: a damaged or foreign one is no job (404,
-    not listed) rather than a 500 that would hide every other job."""
-    run_dir = record.get("run_dir")
-    if not isinstance(record.get("status"), str) or not isinstance(run_dir, str) or "\0" in run_dir:
-        return False
-    if any(not isinstance(record.get(key), (str, type(None))) for key in _OPTIONAL_STR):
-        return False
-    for key in _OPTIONAL_INT:
-        value = record.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                                  or not -_MAX_PID < value < _MAX_PID):
-            return False
-    return True
+    def runner_alive(self) -> bool:
+        return self.job.runner_alive()
+
+    def reread(self) -> str | None:
+        return self.job.reload().get("status")
+
+    def agentv_alive(self) -> bool:
+        return self.job.agentv_alive()
+
+    def holds_lock(self) -> bool:
+        return lock_holder(self.job.run_dir) == self.job.id
+
+    def stop_requested(self) -> bool:
+        return self.job.stop_path.exists()
 
 
 class JobStore:
     def __init__(self, project_root: Path):
         self.project_root = Path(project_root)
         self.jobs_dir = self.project_root / ".agentv" / STATE_DIR / JOBS_DIR
-        self._progress: dict[str, IndexScanner] = {}
-        self._seen: dict[str, int] = {}
+        self._counters: dict[str, Counter] = {}   # active jobs only: a set of case keys each
+        self._ended: dict[str, dict] = {}         # ended jobs whose record lacks progress_final
         self._progress_lock = threading.Lock()
         self._orphan_stops: dict[str, threading.Thread] = {}
         self._orphan_lock = threading.Lock()
 
     def create(self, *, job_id: str, argv: list[str], args: list[str], command: str,
-               run_dir: Path, source: str, progress_base: dict) -> Job:
-        """Record a new job (``starting``).  Raises FileExistsError if the id is taken."""
+               run_dir: Path, source: str, progress_base: dict, **fields) -> Job:
+        """Record a new job (``starting``).  Raises FileExistsError if the id is taken.
+
+        ``fields``: further record fields (``record.FIELDS``) known at launch.
+        """
         if not valid_job_id(job_id):
             raise ValueError(f"not a job id: {job_id!r}")
+        record = job_record.build(
+            id=job_id, command=command, argv=argv, args=args, run_dir=str(run_dir),
+            project_root=str(self.project_root), source=source, started_at=now_iso(),
+            stop_grace_seconds=STOP_GRACE_SECONDS, **progress_base, **fields,
+        )
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         job_dir = self.jobs_dir / job_id
         job_dir.mkdir(exist_ok=False)
-        job = Job(job_dir, {
-            "id": job_id,
-            "status": "starting",
-            "command": command,
-            "argv": argv,
-            "args": args,
-            "run_dir": str(run_dir),
-            "project_root": str(self.project_root),
-            "source": source,
-            "started_at": now_iso(),
-            "finished_at": None,
-            "exit_code": None,
-            "signal": None,
-            "supervisor_pid": None,
-            "supervisor_start": None,
-            "agentv_pid": None,
-            "agentv_start": None,
-            "log_error": None,
-            "stop_grace_seconds": STOP_GRACE_SECONDS,
-            **progress_base,
-        })
+        job = Job(job_dir, record)
         write_spawn_args(job_dir, self.project_root, run_dir, argv)
         # Not fsync'ed: this is on the launch latency path, and the runner's
         # records (which are) replace it within milliseconds.
@@ -283,12 +250,22 @@ class JobStore:
         return job
 
     def get(self, job_id: str) -> Job | None:
-        # Ids are checked and looked up among the directories that exist, never joined blindly.
-        if not valid_job_id(job_id) or job_id not in self._ids():
+        # Ids are checked (no "/", no "..": one name) and must name a real
+        # directory, not a link: one lstat, not a listing of every job.
+        if not valid_job_id(job_id) or not self._is_job_dir(job_id):
             return None
+        return self._load(job_id)
+
+    def _is_job_dir(self, job_id: str) -> bool:
+        try:
+            return stat.S_ISDIR(os.lstat(self.jobs_dir / job_id).st_mode)
+        except OSError:
+            return False
+
+    def _load(self, job_id: str) -> Job | None:
         job_dir = self.jobs_dir / job_id
-        record = load_record(job_dir / RECORD_NAME)
-        if record is None or record.get("id") != job_id or not _well_formed(record):
+        record = job_record.load(job_dir / RECORD_NAME)
+        if record is None or record.get("id") != job_id:
             return None
         return Job(job_dir, record)
 
@@ -301,49 +278,79 @@ class JobStore:
             return set()
 
     def all(self) -> list[Job]:
-        jobs = [job for job in (self.get(job_id) for job_id in self._ids()) if job is not None]
-        jobs.sort(key=lambda job: (job.record.get("started_at") or "", job.id), reverse=True)
-        return jobs
+        """Every job, newest first (the folder is listed once, not once per job)."""
+        return self.page(limit=None)[0]
+
+    def page(self, limit: int | None = DEFAULT_PAGE, before: str | None = None) -> tuple[list[Job], str | None]:
+        """Up to ``limit`` jobs older than job ``before``, newest first, and the
+        ``before`` of the next page (None: no more).
+
+        Job ids sort as the jobs started, so only the page's records are read.
+        """
+        ids = sorted(self._ids(), reverse=True)
+        if before is not None:
+            ids = [job_id for job_id in ids if job_id < before]
+        jobs: list[Job] = []
+        for job_id in ids:
+            if limit is not None and len(jobs) >= limit:
+                return jobs, jobs[-1].id if jobs else None
+            job = self._load(job_id)
+            if job is not None:
+                jobs.append(job)
+        return jobs, None
 
     def active_for(self, run_dir: Path) -> str | None:
         return lock_holder(run_dir)
 
     # --- progress -------------------------------------------------------------
-    def progress(self, job: Job) -> dict:
-        """done/planned for this job, from the run's index.jsonl as agentv appends."""
+    def progress(self, job: Job, status=None) -> dict:
+        """done/planned for this job: recorded once it ended, else counted as agentv appends.
+
+        Memory is bounded per job: an ended job costs nothing (its record holds
+        the final count; an older record's is counted once and kept as two
+        numbers), a running one a set of case keys, dropped when it ends.
+        """
         record = job.record
-        planned = record.get("progress_planned")
-        base_done = record.get("progress_base_done") or 0
+        final = record.get("progress_final")
+        ended = is_terminal(status if status is not None else record.get("status"))
         with self._progress_lock:
-            scanner = self._progress.get(job.id)
-            if scanner is None:
-                scanner = IndexScanner(Path(record["run_dir"]) / "index.jsonl",
-                                       start=record.get("progress_offset") or 0)
-                self._progress[job.id] = scanner
-            # agentv rewrites index.jsonl as it ends (re-run cases' old lines are
-            # replaced), which the scanner reads as a new file from the job's
-            # offset: count no fewer rows than were already seen appended.
-            new = max(len(scanner.scan().state.records), self._seen.get(job.id, 0))
-            self._seen[job.id] = new
-        if planned is None:
-            planned = _planned_now(Path(record["run_dir"]))
-        done = base_done + new
-        if planned is not None:
-            done = min(done, planned)
-        return {"done": done, "planned": planned}
+            if ended:
+                cached = self._ended.get(job.id)
+                if cached is not None:
+                    return dict(cached)
+                counter = self._counters.pop(job.id, None)
+                if isinstance(final, dict) and type(final.get("done")) is int:
+                    result = {"done": final["done"], "planned": final.get("planned")}
+                    if counter is not None:
+                        # This server saw more rows appear than the runner did (agentv
+                        # rewrote index.jsonl as it ended): never count fewer than seen.
+                        seen = progress_of(record, counter)["done"]
+                        if seen > result["done"]:
+                            result["done"] = seen
+                            self._ended[job.id] = dict(result)
+                    return result
+            else:
+                counter = self._counters.get(job.id)
+                if counter is None:
+                    counter = self._counters[job.id] = Counter(record["run_dir"], record.get("progress_offset") or 0)
+            result = progress_of(record, counter if counter is not None
+                                 else Counter(record["run_dir"], record.get("progress_offset") or 0))
+            if ended:
+                self._ended[job.id] = dict(result)
+        return result
 
     def status(self, job: Job, *, with_log: bool = True) -> dict:
         status = job.effective_status()
         record = job.record
         out = {
             "id": job.id,
-            "status": status,
+            "status": status.value,
             "command": record.get("command"),
             "run_dir": record.get("run_dir"),
             "started_at": record.get("started_at"),
             "finished_at": record.get("finished_at"),
             "exit_code": record.get("exit_code"),
-            "progress": self.progress(job),
+            "progress": self.progress(job, status),
             "source": record.get("source"),
             "mode": record.get("mode"),
         }
@@ -369,7 +376,7 @@ class JobStore:
         """
         status = job.effective_status()
         if status in TERMINAL:
-            return {"stopped": False, "reason": "already_terminal", "status": status}
+            return {"stopped": False, "reason": "already_terminal", "status": status.value}
         try:
             fd = os.open(job.stop_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
             try:
@@ -380,8 +387,8 @@ class JobStore:
             pass  # asked before: the first request's time stands
         except OSError as exc:
             return {"stopped": False, "reason": f"cannot write {job.stop_path}: {exc.strerror or exc}",
-                    "status": status}
-        if status == "running" and not job.runner_alive():
+                    "status": status.value}
+        if status is JobStatus.RUNNING and not job.runner_alive():
             self._stop_orphan(job)
         return {"stopped": True, "status": "stopping"}
 
@@ -396,22 +403,20 @@ class JobStore:
 
 
 def _stop_orphan(job: Job) -> None:
-    """SIGTERM → grace → SIGKILL to agentv's group, then record the end (no runner is left to)."""
-    pgid = job.record.get("agentv_pid")
-    grace = runner._seconds(job.record.get("stop_grace_seconds"), STOP_GRACE_SECONDS)
-    plan = ((signal.SIGTERM, grace), (signal.SIGKILL, runner.KILL_WAIT_SECONDS))
-    for signum, wait in plan:
-        if not process.group_alive(pgid):
-            break
-        process.signal_group(pgid, signum)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and process.group_alive(pgid):
-            time.sleep(runner.POLL_SECONDS)
-    if job.reload().get("status") in TERMINAL or job.runner_alive():
+    """The stop plan for agentv's group, then record the end (no runner is left to).
+
+    The one place the server writes a job record: an explicit Stop.
+    """
+    grace = job.record.get("stop_grace_seconds")
+    grace = grace if isinstance(grace, (int, float)) and grace >= 0 else STOP_GRACE_SECONDS
+    StopPlan(job.record.get("agentv_pid"), grace).run()
+    if is_terminal(job.reload().get("status")) or job.runner_alive():
         return
-    job.record.update(finished_at=now_iso(), stopped_by="server (the runner was gone)")
-    job._record_unwitnessed_end("stopped")
+    now = now_iso()
+    change(job.record, JobStatus.STOPPED, finished_at=now, ended_unwitnessed_at=now,
+           stopped_by="server (the runner was gone)")
+    try:
+        job.save()
+    except OSError:
+        pass  # the status is derived as "stopped" all the same (the stop file exists)
 
-
-def _planned_now(run_dir: Path) -> int | None:
-    return read_benchmark(run_dir).planned_test_count

@@ -14,13 +14,14 @@ from agentv_resume.jobs import outcome, process
 from agentv_resume.jobs.lock import LOCK_NAME, RunBusy, acquire_lock, lock_holder, name_holder
 from agentv_resume.jobs.record import PID_NAME, now_iso
 from agentv_resume.jobs.runner import ensure_trailing_newline
+from agentv_resume.jobs.states import JobStatus, change
 from agentv_resume.jobs.store import Job, JobStore, new_job_id
 from agentv_resume.launching.argv import build_args, command_string
 from agentv_resume.errors import BadRequest, Busy, Unavailable
 from agentv_resume.launching.request import parse_request
 from agentv_resume.launching.resolve import ResolvedLaunch, resolve_request
 from agentv_resume.runs.plan import escape_test_id, read_plan, write_plan
-from agentv_resume.runs.project import Project
+from agentv_resume.runs.project import Project, url_safe
 from agentv_resume.runs.reader import RunReader
 from agentv_resume.runs.run import INDEX_NAME
 from agentv_resume.runs.suite import plan_suite
@@ -183,6 +184,9 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
                     run_dir=run_dir,
                     source=source,
                     progress_base=progress_base,
+                    # The job knows its run: a status poll never lists the runs to find it.
+                    run_id=url_safe(run_dir.name),
+                    run_path=project.relative(run_dir),
                 )
                 break
             except FileExistsError:
@@ -220,8 +224,8 @@ def detach(job: Job, lock_fd: int) -> None:
             pid = process.start_supervisor(job.dir, lock_fd)
         except OSError as exc:
             # No supervisor exists: this is the only writer of the record.
-            job.record.update(status="failed", finished_at=now_iso(), exit_code=None,
-                              log_error=f"could not start the job supervisor: {exc.strerror or exc}")
+            change(job.record, JobStatus.FAILED, finished_at=now_iso(), exit_code=None,
+                   log_error=f"could not start the job supervisor: {exc.strerror or exc}")
             job.save()
             return
         try:

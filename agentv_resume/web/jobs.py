@@ -9,12 +9,14 @@ takes ``(studio, bench, ...)``; ``app.py`` holds the route table.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import bottle
 
 from agentv_resume.jobs.states import TERMINAL
-from agentv_resume.jobs.store import Job
+from agentv_resume.jobs.progress import INDEX_NAME
+from agentv_resume.jobs.store import DEFAULT_PAGE, Job, valid_job_id
 from agentv_resume.launching import launcher
 from agentv_resume.errors import BadRequest
 from agentv_resume.web import outcomes, security
@@ -23,6 +25,7 @@ from agentv_resume.web.responses import Whole, json_error, json_response, render
 
 # A job's command longer than this (a CLI launch can make any) is shown cut.
 LAUNCHED_COMMAND_MAX = 64 * 1024
+MAX_PAGE = 1000
 READ_ONLY_MESSAGE = "The server is read-only (started with --read-only): launching and stopping are disabled"
 
 
@@ -35,29 +38,66 @@ def find_job(bench: Benchmark, job_id: str) -> Job:
     return job
 
 
-def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, refs=None) -> dict:
+def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, runs_by_dir=None) -> dict:
     """The contract's status fields, run_dir relative to the project, plus links.
 
-    ``refs``: the project's runs, listed once for a whole jobs list.
+    The job knows its run (``run_id`` / ``run_path`` in its record since it
+    was created), so this costs the same with 50 runs or 50,000: no listing.
+    ``runs_by_dir``: given for a jobs list (which reads no run now); for
+    records older than run ids, the project's runs by directory, listed once.
     """
     data = bench.store.status(job, with_log=with_log)
-    run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
-    data["run_id"] = None
-    if run_dir is not None:
-        ref = bench.project.run_by_dir(run_dir, refs)
-        data["run_id"] = ref.id if ref else None
-        data["run_dir"] = bench.project.relative(run_dir)
+    record = job.record
+    run_dir = record.get("run_dir")
+    run_id, run_path = record.get("run_id"), record.get("run_path")
+    if run_dir and run_path is None:
+        run_path = bench.project.relative(Path(run_dir))
+    if run_dir and run_id is None:
+        if runs_by_dir is None:
+            ref = bench.project.run_by_dir(Path(run_dir))
+        else:
+            ref = runs_by_dir.get(run_dir)
+        run_id = ref.id if ref else None
+    # A run is a run once agentv wrote its index.jsonl, and until it is deleted.
+    if run_id is not None and not os.path.isfile(os.path.join(run_dir, INDEX_NAME)):
+        run_id = None
+    data["run_id"] = run_id
+    data["run_dir"] = run_path if run_dir else data.get("run_dir")
     data["benchmark"] = bench.id
     data["job_url"] = bench.job_url(job.id)
-    data["run_url"] = bench.run_url(data["run_id"]) if data["run_id"] else None
-    return outcomes.add_outcome(bench, job, data, read_now=refs is None)
+    data["run_url"] = bench.run_url(run_id) if run_id else None
+    return outcomes.add_outcome(bench, job, data, read_now=runs_by_dir is None)
+
+
+def _runs_by_dir(bench: Benchmark, jobs: list[Job]) -> dict:
+    """Only when a job predates run ids in records: the runs by directory, listed once."""
+    if all(job.record.get("run_id") is not None for job in jobs):
+        return {}
+    return {os.fspath(ref.run_dir): ref for ref in bench.project.runs()}
+
+
+def job_page_of(bench: Benchmark, limit: int | None = DEFAULT_PAGE,
+                before: str | None = None) -> tuple[list[dict], str | None]:
+    """A page of jobs, newest first, and the ``before`` of the next page (None: no more)."""
+    jobs, after = bench.store.page(limit, before)
+    runs_by_dir = _runs_by_dir(bench, jobs)
+    return [job_status(bench, job, with_log=False, runs_by_dir=runs_by_dir) for job in jobs], after
 
 
 def job_statuses(bench: Benchmark) -> list[dict]:
-    """Every job, newest first: the runs are listed once, not once per job."""
-    jobs = bench.store.all()
-    refs = bench.project.runs() if jobs else []
-    return [job_status(bench, job, with_log=False, refs=refs) for job in jobs]
+    """Every job, newest first: the runs are listed once at most, not once per job."""
+    return job_page_of(bench, limit=None)[0]
+
+
+def _paging() -> tuple[int, str | None]:
+    """``?limit=`` (1-1000, default DEFAULT_PAGE) and ``?before=<job id>``; 400 otherwise."""
+    query = bottle.request.query
+    limit, before = query.get("limit"), query.get("before")
+    if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE):
+        raise json_error(400, f"limit must be a whole number from 1 to {MAX_PAGE}")
+    if before is not None and not valid_job_id(before):
+        raise json_error(400, "before must be a job id")
+    return (int(limit) if limit is not None else DEFAULT_PAGE), before
 
 
 def job_or_none(bench: Benchmark, job_id: str | None) -> dict | None:
@@ -113,7 +153,10 @@ def status_json(studio: Studio, bench: Benchmark, job_id: str):
 
 
 def jobs_json(studio: Studio, bench: Benchmark):
-    return json_response({"jobs": job_statuses(bench)})
+    limit, before = _paging()
+    jobs, after = job_page_of(bench, limit, before)
+    # "next": the ?before= of the next page, only when there is one.
+    return json_response({"jobs": jobs, **({"next": after} if after else {})})
 
 
 def stop(studio: Studio, bench: Benchmark, job_id: str):
@@ -125,8 +168,10 @@ def stop(studio: Studio, bench: Benchmark, job_id: str):
 # --- pages ----------------------------------------------------------------------
 
 def jobs_page(studio: Studio, bench: Benchmark):
-    jobs = job_statuses(bench)
-    return render("jobs.tpl", studio, title="Jobs · studio-resume", bench=bench, jobs=jobs)
+    limit, before = _paging()
+    jobs, after = job_page_of(bench, limit, before)
+    older_url = f"{bench.jobs_url()}?before={after}" if after else None
+    return render("jobs.tpl", studio, title="Jobs · studio-resume", bench=bench, jobs=jobs, older_url=older_url)
 
 
 def job_page(studio: Studio, bench: Benchmark, job_id: str):

@@ -15,6 +15,7 @@ import bottle
 
 from agentv_resume import __version__
 from agentv_resume.errors import Refusal
+from agentv_resume.jobs import states
 from agentv_resume.launching.actions import plural
 from agentv_resume.safetext import PAGE_TEXT_LIMIT, capped
 from agentv_resume.web import security
@@ -156,7 +157,12 @@ def launch_values(body: dict | None, command: str | None) -> tuple[str | None, s
     return Whole(encoded), Whole(command) if command else command, None
 
 
+# The job states as the pages' script reads them (<html data-job-states>): no status spelled in JS.
+JOB_STATES_JSON = json.dumps(states.as_json(), separators=(",", ":"))
+
+
 def render(name: str, studio: Studio, **values) -> bytes:
+    values.setdefault("job_states", JOB_STATES_JSON)
     values.setdefault("title", "studio-resume")
     values.setdefault("bench", studio.first)
     return html_bytes(bottle.template(name, template_adapter=PageTemplate, template_lookup=LOOKUP, studio=studio,

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  var TERMINAL = ["finished", "failed", "stopped", "lost"];
+  // The job states come from the server (jobs/states.py via <html data-job-states>), never spelled here.
+  var TERMINAL = JSON.parse(document.documentElement.getAttribute("data-job-states") || "{}").terminal || [];
   var VOCAB = readVocabulary();
   var POLL_MS = 1000;
   var LIST_LIVE_MS = 3000;   // the runs list while a job runs
@@ -464,10 +465,11 @@
     var colors = { good: "#1a7f37", bad: "#cf222e", idle: "#6e7781", live: "#0969da", warn: "#9a6700" };
     var c = colors[tone] || colors.idle;
     var mark;
-    if (status === "finished" && tone !== "good") { mark = '<path d="M8 3.5v5.5M8 11.5v1.5" stroke="#fff" stroke-width="2"/>'; }
-    else if (status === "finished") { mark = '<path d="M4.5 8.5l2.5 2.5 4.5-5" stroke="#fff" stroke-width="2" fill="none"/>'; }
-    else if (status === "failed") { mark = '<path d="M5 5l6 6M11 5l-6 6" stroke="#fff" stroke-width="2"/>'; }
-    else if (status === "stopped" || status === "lost") { mark = '<rect x="5" y="5" width="6" height="6" fill="#fff"/>'; }
+    var ended = TERMINAL.indexOf(status) >= 0, own = word("job", status).tone;  // the job's own tone, from the server
+    if (ended && own === "good" && tone !== "good") { mark = '<path d="M8 3.5v5.5M8 11.5v1.5" stroke="#fff" stroke-width="2"/>'; }
+    else if (ended && own === "good") { mark = '<path d="M4.5 8.5l2.5 2.5 4.5-5" stroke="#fff" stroke-width="2" fill="none"/>'; }
+    else if (ended && own === "bad") { mark = '<path d="M5 5l6 6M11 5l-6 6" stroke="#fff" stroke-width="2"/>'; }
+    else if (ended) { mark = '<rect x="5" y="5" width="6" height="6" fill="#fff"/>'; }
     else {
       var done = progress && progress.planned ? Math.min(1, (progress.done || 0) / progress.planned) : 0;
       var angle = done * 2 * Math.PI, x = 8 + 5 * Math.sin(angle), y = 8 - 5 * Math.cos(angle);
@@ -515,8 +517,7 @@
       var prefix;
       if (TERMINAL.indexOf(status) >= 0) {
         // The mark says how the run stands, not just the exit code: "finished, 1 error left" is no ✓.
-        var mark = status === "failed" ? "✗ " : (status === "stopped" || status === "lost") ? "■ "
-          : tone === "good" ? "✓ " : "! ";
+        var mark = w.tone === "bad" ? "✗ " : w.tone === "idle" ? "■ " : tone === "good" ? "✓ " : "! ";
         prefix = mark + w.label + (outcome && outcome.label && outcome.label !== "complete" ? " · " + outcome.label : "");
       } else if (progress && progress.planned) {
         prefix = "▶ " + (progress.done || 0) + "/" + progress.planned;

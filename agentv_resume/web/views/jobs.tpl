@@ -34,4 +34,7 @@
     </tbody>
   </table>
   % end
+  % if get('older_url'):
+  <p class="more"><a href="{{older_url}}" rel="next">Older jobs</a></p>
+  % end
 </section>

@@ -4,7 +4,7 @@
 % here = present.section_of(bottle.request.path, bench.home_url().rstrip('/'))
 % benches = list(studio.benchmarks.values())
 <!doctype html>
-<html lang="en">
+<html lang="en" data-job-states="{{job_states}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,0 +1,24 @@
+"""The pages' script gets the job states from the server; it spells none itself."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from agentv_resume.jobs.states import JobStatus, as_json
+from web_support import client_for, parse
+
+APP_JS = Path(__file__).resolve().parents[2] / "agentv_resume" / "web" / "static" / "app.js"
+
+
+def test_app_js_spells_no_job_status():
+    spelled = re.compile(r"""["'](%s)["']""" % "|".join(status.value for status in JobStatus))
+    assert spelled.findall(APP_JS.read_text()) == []
+
+
+def test_every_page_carries_the_states(project):
+    html = client_for(project).get("/").text
+    (root,) = [element for element in parse(html) if element.tag == "html"]
+    states = json.loads(root.get("data-job-states"))
+    assert states == as_json() and "finished" in states["terminal"]
