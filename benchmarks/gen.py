@@ -187,7 +187,7 @@ def make_jobs(root: Path, count: int, run_dirs: list[Path], *, gone: bool = Fals
         if gone:
             run_dir = run_dir.parent / f"gone-{n:05d}"
         began = start + 3 * n
-        job_id = time.strftime("%Y%m%d-%H%M%S-", time.gmtime(began)) + f"{n:06x}"
+        job_id = time.strftime("%Y%m%d-%H%M%S-", time.gmtime(began)) + f"000-{n:06x}"  # store.new_job_id's form
         rel = os.path.relpath(run_dir, root)
         argv = ["agentv", "eval", "run", "evals/greetings.yaml", "--target", "default", "--output", rel, "--resume"]
         record = {
@@ -197,6 +197,9 @@ def make_jobs(root: Path, count: int, run_dirs: list[Path], *, gone: bool = Fals
             "supervisor_pid": None, "supervisor_start": None, "agentv_pid": None, "agentv_start": None,
             "log_error": None, "stop_grace_seconds": 5.0, "mode": "resume",
             "progress_offset": 0, "progress_base_done": 4, "progress_planned": 5, "will_run": 1,
+            # the job knows its run, and its final progress is recorded as it ends (jobs/record.py)
+            "run_id": run_dir.name, "run_path": rel, "progress_final": {"done": 5, "planned": 5},
+            "stop_requested_at": None, "stopped_by": None, "ended_unwitnessed_at": None,
         }
         job_dir = jobs_dir / job_id
         os.mkdir(job_dir)

@@ -60,7 +60,7 @@ FIELDS: dict[str, tuple] = {
     "id": (_str, REQUIRED),
     "status": (_str, "starting"),          # a JobStatus value; changed only by states.change
     "command": (_opt_str, None),           # the agentv command line as shown
-    "argv": (_str_list, REQUIRED),         # what the runner executes
+    "argv": (_str_list, []),               # what the runner executes (it reads spawn.args)
     "args": (_str_list, []),               # agentv's arguments (argv without the agentv command)
     "run_dir": (_str, REQUIRED),           # absolute, resolved: the directory the job locks
     "run_path": (_opt_str, None),          # run_dir as the user types it from the project root

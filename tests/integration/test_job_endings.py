@@ -58,7 +58,8 @@ def test_cli_job_stopped_as_agentv_exits_0_exits_0(launcher, standins, monkeypat
 def test_a_stop_after_agentv_exited_still_ends_its_leftover_children(launcher, standins, monkeypatch):
     _fixed_ids(monkeypatch, "left")
     stop = launcher.store.jobs_dir / "left-0" / STOP_NAME
-    agentv = standins([("child", None), ("touch", str(stop)), ("exit", 0)])
+    # The child is forked before agentv ignores SIGTERM: the stop plan's SIGTERM ends it.
+    agentv = standins([("child", None), ("ignore_term",), ("touch", str(stop)), ("exit", 0)])
     job, lock_fd = launcher.start(fresh("leftover"), agentv.path, source="cli")
     assert run_job(job, lock_fd) == 0
     assert job.record["status"] == "finished"

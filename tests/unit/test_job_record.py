@@ -25,6 +25,7 @@ def test_build_refuses_a_field_the_schema_does_not_name():
 def test_build_needs_the_required_fields():
     with pytest.raises(ValueError, match="run_dir"):
         record.build(id="j1", argv=[])
+    assert not record.validate({"id": "j1", "status": "finished"})
 
 
 def test_build_does_not_share_mutable_defaults():

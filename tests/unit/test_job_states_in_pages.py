@@ -12,9 +12,14 @@ from web_support import client_for, parse
 APP_JS = Path(__file__).resolve().parents[2] / "agentv_resume" / "web" / "static" / "app.js"
 
 
-def test_app_js_spells_no_job_status():
-    spelled = re.compile(r"""["'](%s)["']""" % "|".join(status.value for status in JobStatus))
-    assert spelled.findall(APP_JS.read_text()) == []
+def test_app_js_decides_nothing_by_a_spelled_job_status():
+    """No comparison with, and no list of, job statuses in the script (a run's
+    "running" state in a selector is the runs list's, not a job's)."""
+    names = "|".join(status.value for status in JobStatus)
+    compared = re.compile(r"""[!=]==?\s*["'](%s)["']|["'](%s)["']\s*[!=]==?""" % (names, names))
+    listed = re.compile(r"""\[\s*["'](%s)["']""" % names)
+    text = APP_JS.read_text()
+    assert compared.findall(text) == [] and listed.findall(text) == []
 
 
 def test_every_page_carries_the_states(project):
