@@ -86,6 +86,8 @@ FIELDS: dict[str, tuple] = {
     "progress_planned": (_opt_int, None),  # None: read from benchmark.json while running
     "progress_final": (_opt_dict, None),   # {"done", "planned"} recorded when the job ended
     "will_run": (_opt_int, None),
+    "predicted": (_opt_int, None),         # (case, target) pairs agentv will run, by agentv's formula (issue 11)
+    "plan": (_opt_dict, None),             # what this launch asked agentv for (runs/plan.py)
 }
 
 
