@@ -389,17 +389,34 @@ class Project:
                     "(name a run id or directory)"
                 )
             return ref
-        ref = self.run_by_id(arg)
-        if ref is not None:
-            return ref
+        refs = self.runs()
+        for ref in refs:
+            if ref.id == arg:
+                return ref
+        path = self._run_path(arg)
+        if path is not None:
+            return self.run_by_dir(path, refs) or RunRef(url_safe(path.name), path.resolve(), "", 0.0)
+        named = [ref for ref in refs if ref.run_dir.name == arg or ref.id.endswith("--" + arg)]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise RunNotFound(f"{arg!r} names {len(named)} runs in {self.root}: "
+                              f"{', '.join(ref.id for ref in named)} (give one of these ids)")
+        raise RunNotFound(f"no run {arg!r} in {self.root}" + _did_you_mean(arg, [ref.id for ref in refs]))
+
+    def _run_path(self, arg: str) -> Path | None:
+        """RUN as a path: relative to the working directory, else to the project root."""
         path = Path(arg).expanduser()
-        if not path.is_absolute():
-            path = Path.cwd() / path
-        if path.name == INDEX_NAME:
-            path = path.parent
-        if (path / INDEX_NAME).exists():
-            return self.run_by_dir(path) or RunRef(url_safe(path.name), path.resolve(), "", 0.0)
-        raise RunNotFound(f"no run {arg!r} in {self.root} (try `studio-resume inspect` with no argument, or a run directory)")
+        candidates = [path] if path.is_absolute() else [Path.cwd() / path, self.root / path]
+        for candidate in candidates:
+            if candidate.name == INDEX_NAME:
+                candidate = candidate.parent
+            try:
+                if (candidate / INDEX_NAME).exists():
+                    return candidate
+            except OSError:  # a name too long to be a run
+                continue
+        return None
 
     def relative(self, path: Path) -> str:
         """A path as the user would type it from the project root.
@@ -425,6 +442,16 @@ class Project:
     def contains(self, path: Path) -> bool:
         resolved = _resolved(path)
         return resolved == self.root or self.root in resolved.parents
+
+
+def _did_you_mean(arg: str, ids: list[str]) -> str:
+    """`; did you mean errored?` for a mistyped run id, else a hint."""
+    import difflib
+
+    close = difflib.get_close_matches(arg, ids, n=3, cutoff=0.6)
+    if close:
+        return f"; did you mean {' or '.join(close)}?"
+    return " (`studio-resume runs` lists them; a run directory or its index.jsonl works too)"
 
 
 def _resolved(path: Path) -> Path:
