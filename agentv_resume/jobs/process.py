@@ -31,36 +31,57 @@ SUPERVISOR_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "supe
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(SUPERVISOR_FILE)))
 
 INSTALL_HINT = (
-    "the agentv CLI was not found: install it (`npm install -g agentv@4.42.4`) "
+    "install it (`npm install -g agentv@4.42.4`, or `npm install agentv@4.42.4` in the project), "
     "or set AGENTV_BIN to its path"
 )
+LOCAL_AGENTV = os.path.join("node_modules", ".bin", "agentv")
 
 
 class AgentvNotFound(Exception):
     pass
 
 
-def find_agentv(explicit: str | None = None) -> list[str]:
-    """The agentv command as argv: --agentv PATH, else $AGENTV_BIN, else `agentv` on PATH."""
+def find_agentv(explicit: str | None = None, project_root=None) -> list[str]:
+    """The agentv command as argv, from the first place that names one:
+    --agentv PATH, $AGENTV_BIN, the project's node_modules/.bin/agentv, `agentv` on PATH.
+
+    A place that names agentv wrongly (a path that is not there) is an error,
+    not a reason to look further: the user meant that one.  When no place
+    names it, the message says each place that was looked at.
+    """
+    import shutil
+
+    for source, where in ((explicit, "--agentv"), (os.environ.get("AGENTV_BIN"), "AGENTV_BIN")):
+        if source and source.strip():
+            return _named(source, where)
+    looked = ["--agentv (not given)", "AGENTV_BIN (not set)"]
+    if project_root is not None:
+        local = os.path.join(os.fspath(project_root), LOCAL_AGENTV)
+        if os.path.isfile(local) and os.access(local, os.X_OK):
+            return [os.path.abspath(local)]
+        looked.append(f"{local} (none)")
+    found = shutil.which("agentv")
+    if found is None:
+        looked.append("agentv on PATH (none)")
+        raise AgentvNotFound(f"the agentv CLI was not found; looked at {', '.join(looked)}: {INSTALL_HINT}")
+    return [os.path.abspath(found)]
+
+
+def _named(source: str, where: str) -> list[str]:
     import shlex
     import shutil
 
-    for source in (explicit, os.environ.get("AGENTV_BIN")):
-        if source and source.strip():
-            if os.path.isfile(source) and os.access(source, os.X_OK):
-                return [os.path.abspath(source)]  # a path, spaces and all
-            try:
-                parts = shlex.split(source)
-            except ValueError:
-                parts = [source]
-            found = shutil.which(parts[0]) if parts else None
-            if found is None:
-                raise AgentvNotFound(f"{INSTALL_HINT} ({parts[0] if parts else source!r} does not exist or is not executable)")
-            return [os.path.abspath(found), *parts[1:]]
-    found = shutil.which("agentv")
+    if os.path.isfile(source) and os.access(source, os.X_OK):
+        return [os.path.abspath(source)]  # a path, spaces and all
+    try:
+        parts = shlex.split(source)
+    except ValueError:
+        parts = [source]
+    found = shutil.which(parts[0]) if parts else None
     if found is None:
-        raise AgentvNotFound(INSTALL_HINT)
-    return [os.path.abspath(found)]
+        raise AgentvNotFound(f"the agentv CLI was not found: {where} names {parts[0] if parts else source!r}, "
+                             f"which does not exist or is not executable; {INSTALL_HINT}")
+    return [os.path.abspath(found), *parts[1:]]
 
 
 def agentv_env() -> dict:

@@ -147,7 +147,7 @@ def start(prepared: Prepared, project: Project, reader: RunReader, store: JobSto
     """
     run_dir = prepared.run_dir
     try:
-        agentv_argv = process.find_agentv(agentv)
+        agentv_argv = process.find_agentv(agentv, project.root)
     except process.AgentvNotFound as exc:
         missing = exc
     else:
