@@ -64,7 +64,9 @@ def _project(ctx):
     # Imported here, not at the top, as every other module below: start-up speed on each <TAB>.
     from agentv_resume.runs.project import Project, find_project_root
 
-    projects = ctx.find_root().params.get("projects") or ()
+    root_ctx = ctx.find_root()
+    # The command's own --project (after the command) wins over the group's.
+    projects = ((root_ctx.obj or {}).get("command_projects") or ())[-1:] or root_ctx.params.get("projects") or ()
     try:
         root = find_project_root(Path(projects[0]) if projects else None)
     except Exception:
@@ -97,6 +99,11 @@ def complete_runs(ctx, param, incomplete: str) -> list[CompletionItem]:
     for ref in refs:
         items.append(CompletionItem(ref.id, help=describer.help(ref) if describer else None))
     return items
+
+
+def complete_runs_or_paths(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """A run id when one matches, else a path (left to the shell)."""
+    return complete_runs(ctx, param, incomplete) or [CompletionItem(incomplete, type="file")]
 
 
 def _last_help(project) -> str:
@@ -166,6 +173,49 @@ def complete_launch_args(ctx, param, incomplete: str) -> list[CompletionItem]:
     if ctx.params.get("args"):
         return []  # --resume / --rerun-failed take one RUN, and it is there
     return complete_runs(ctx, param, incomplete)
+
+
+# --- JOB -------------------------------------------------------------------------
+
+_DESCRIBED_JOBS = 20
+_OFFERED_JOBS = 200
+
+
+def complete_jobs(ctx, param, incomplete: str) -> list[CompletionItem]:
+    """JOB|RUN: job ids, newest first (their status and run as help), then run ids."""
+    if _looks_like_path(incomplete):
+        return [CompletionItem(incomplete, type="file")]
+    try:
+        project = _project(ctx)
+        if project is None:
+            return []
+        from agentv_resume.jobs.record import JOBS_DIR, STATE_DIR
+
+        jobs_dir = project.agentv_dir / STATE_DIR / JOBS_DIR
+        try:
+            names = sorted((entry.name for entry in os.scandir(jobs_dir)
+                            if entry.is_dir(follow_symlinks=False) and entry.name.startswith(incomplete)),
+                           reverse=True)[:_OFFERED_JOBS]  # ids start with their UTC start time
+        except OSError:
+            names = []
+        want_help = _wants_help()
+        items = [CompletionItem(name, help=_job_help(jobs_dir / name) if want_help and n < _DESCRIBED_JOBS else None)
+                 for n, name in enumerate(names)]
+    except Exception:
+        return []
+    return items + complete_runs(ctx, param, incomplete)
+
+
+def _job_help(job_dir: Path) -> str | None:
+    """`running · interrupted`: the status job.json records (not re-checked) and the run's folder name."""
+    from agentv_resume.jobs.record import RECORD_NAME, load_record
+
+    record = load_record(job_dir / RECORD_NAME) or {}
+    status = record.get("status")
+    run_dir = record.get("run_dir")
+    parts = [part for part in (status if isinstance(status, str) else None,
+                               os.path.basename(run_dir) if isinstance(run_dir, str) else None) if part]
+    return _SEP.join(parts).replace(",", " ") or None
 
 
 # --- --target ---------------------------------------------------------------------

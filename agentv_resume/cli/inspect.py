@@ -5,11 +5,14 @@ from __future__ import annotations
 import click
 
 from agentv_resume.cli import completion
-from agentv_resume.cli.common import project_of
+from agentv_resume.cli.common import examples, project_of, project_option
 from agentv_resume.safetext import for_terminal, json_for_terminal
 
 
-@click.command()
+@click.command(short_help="What a run did, and the command that would finish it.",
+               epilog=examples("studio-resume inspect                # the last run",
+                               "studio-resume inspect errored --json",
+                               "studio-resume inspect .agentv/results/runs/default/interrupted"))
 @click.argument("run", required=False, default="last", shell_complete=completion.complete_runs)
 @click.option("--suite", "suites", multiple=True, metavar="FILE", shell_complete=completion.complete_paths,
               help="Eval file (repeatable): predict for a launch given these. Default: the run's own.")
@@ -18,6 +21,7 @@ from agentv_resume.safetext import for_terminal, json_for_terminal
 @click.option("--test-id", "test_ids", multiple=True, metavar="ID", shell_complete=completion.complete_test_ids,
               help="Test id or glob (repeatable): predict for a launch with these filters.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@project_option
 @click.pass_context
 def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bool) -> None:
     """What RUN has done, failed, errored and missed, and the command that would finish it.

@@ -8,15 +8,20 @@ from pathlib import Path
 import click
 
 from agentv_resume.cli import completion
-from agentv_resume.cli.common import project_of
+from agentv_resume.cli.common import examples, in_project, project_of, project_option
 from agentv_resume.exit_codes import ExitStatus
 
 
-@click.command(context_settings={"ignore_unknown_options": False})
+@click.command(context_settings={"ignore_unknown_options": False},
+               short_help="Resume, rerun the failed cases of, or retry the errors of a run.",
+               epilog=examples("studio-resume launch --resume                 # finish the last run in place",
+                               "studio-resume launch --rerun-failed errored --print",
+                               "studio-resume launch --retry-errors errored    # a run id, a run dir or its index.jsonl",
+                               "studio-resume launch --resume interrupted --workers 1 --target default"))
 @click.option("--resume", is_flag=True, help="Re-run missing cases and execution errors of RUN, in place.")
 @click.option("--rerun-failed", is_flag=True, help="Re-run missing cases and every case that is not ok, in place.")
-@click.option("--retry-errors", "retry_errors", metavar="PATH", shell_complete=completion.complete_paths,
-              help="Start a new run that retries the execution errors of PATH (a run dir or its index.jsonl).")
+@click.option("--retry-errors", "retry_errors", metavar="RUN", shell_complete=completion.complete_runs_or_paths,
+              help="Start a new run that retries the execution errors of RUN (a run id, a run dir or its index.jsonl).")
 @click.argument("args", nargs=-1, metavar="[RUN] [SUITE...]", shell_complete=completion.complete_launch_args)
 @click.option("--suite", "suites", multiple=True, metavar="FILE", shell_complete=completion.complete_paths,
               help="Eval file (repeatable). Default: the run's own.")
@@ -29,10 +34,12 @@ from agentv_resume.exit_codes import ExitStatus
 @click.option("--dry-run", is_flag=True, help="agentv --dry-run.")
 @click.option("--print", "print_only", is_flag=True, help="Print the agentv command and run nothing.")
 @click.option("--agentv", "agentv", metavar="PATH", shell_complete=completion.complete_paths,
-              help="The agentv command (default: $AGENTV_BIN, else agentv on PATH).")
+              help="The agentv command (default: $AGENTV_BIN, the project's node_modules/.bin/agentv, "
+                   "else agentv on PATH).")
+@project_option
 @click.pass_context
 def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_ids, workers, threshold, dry_run, print_only, agentv):
-    """Finish a run with agentv: --resume / --rerun-failed RUN, or --retry-errors PATH.
+    """Finish a run with agentv: --resume / --rerun-failed RUN, or --retry-errors RUN.
 
     RUN is a run id, a run directory, its index.jsonl, or `last` (default).
     Suite, targets and output come from the run, as the Resume button does;
@@ -44,21 +51,24 @@ def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_
     from agentv_resume.runs.reader import RunReader
 
     if not (resume or rerun_failed or retry_errors):
-        raise click.UsageError("give one of --resume, --rerun-failed or --retry-errors PATH")
+        raise click.UsageError("give one of --resume, --rerun-failed or --retry-errors RUN")
     check_one_mode(resume, rerun_failed, bool(retry_errors))  # rule 6, in the launch rules' words
     mode = "resume" if resume else "rerun_failed" if rerun_failed else "retry_errors"
     try:
         project = project_of(ctx)
         reader = RunReader(project.root)
         if mode == "retry_errors":
-            source = Path(retry_errors).expanduser()  # typed in a shell: relative to here
-            body, view = retry_body(project, reader, source if source.is_absolute() else Path.cwd() / source,
-                                    list(args) + list(suites))
+            # A run id, `last`, or a path (relative to here, else to the project).
+            ref = project.resolve_run(retry_errors)
+            source = ref.run_dir / "index.jsonl" if Path(retry_errors).name == "index.jsonl" else ref.run_dir
+            body, view = retry_body(project, reader, source,
+                                    [in_project(project, suite) for suite in (*args, *suites)])
         else:
             if len(args) > 1:
                 raise click.UsageError(f"--{mode.replace('_', '-')} takes one RUN, got {len(args)}: {' '.join(args)}")
             ref = project.resolve_run(args[0] if args else "last")
             view = reader.read(ref.run_dir)
+            suites = tuple(in_project(project, suite) for suite in suites)
             body = run_body(view, project, mode, ref.id, suites, targets, test_ids)
             for warning in view.forecast(suite_filter=",".join(suites) or None, targets=list(targets) or None,
                                          test_ids=list(test_ids) or None).warnings:
@@ -109,6 +119,8 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
     from agentv_resume.jobs.runner import run_job
     from agentv_resume.jobs.states import is_stopped
     from agentv_resume.jobs.store import JobStore
+    from agentv_resume.cli.style import StatusLine
+    from agentv_resume.errors import Busy
     from agentv_resume.launching import launcher
 
     # Every launch rule (blocked, paths, rule 6...) is the launcher's: a Refusal
@@ -120,14 +132,21 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
         click.echo(prepared.command)
         return
     store = JobStore(project.root)
-    job, lock_fd = launcher.start(prepared, project, reader, store, agentv=agentv, source="cli")
+    try:
+        job, lock_fd = launcher.start(prepared, project, reader, store, agentv=agentv, source="cli")
+    except Busy as busy:
+        _say_busy(busy, project, prepared.run_dir)
     click.echo(f"studio-resume: job {job.id}: {prepared.command}", err=True)
-    progress = _ProgressLine(store, job)
+    status = StatusLine(sys.stderr)
+    progress = _ProgressLine(store, job, status)
     out = sys.stdout.buffer
 
     def echo(chunk: bytes) -> None:
+        status.hide()  # agentv's output goes above the status line
         out.write(chunk)
         out.flush()
+        if chunk.endswith(b"\n"):
+            status.show()
 
     def record_outcome(record, status, exit_code, signal):
         job_outcome.finish(job.dir, record, status, exit_code, signal)
@@ -136,12 +155,27 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
     code = run_job(job, lock_fd, echo=echo, on_tick=progress.tick, on_end=record_outcome)
     try:
         progress.tick()
+        status.finish()
         _say_outcome(project, reader, job)
         if is_stopped(job.record.get("status")):
             click.echo("studio-resume: interrupted; agentv stopped.", err=True)
     except OSError:
         pass  # the terminal is gone (SIGHUP): the exit status still tells
     sys.exit(code)
+
+
+def _say_busy(busy, project, run_dir) -> None:
+    """Exit 3 names the job in the way and the commands that follow or stop it."""
+    job_id = busy.job_id
+    if not job_id or job_id == "unknown":
+        raise busy  # an agentv process, or a lock naming no job: the refusal's own words
+    ref = project.run_by_dir(run_dir)
+    message = (f"run {ref.id if ref else project.relative(run_dir)} is busy: job {job_id} is running on it "
+               f"(started from the page or another terminal).\n"
+               f"  follow it:  studio-resume watch {job_id}\n"
+               f"  stop it:    studio-resume stop {job_id}")
+    click.echo(f"studio-resume: {message}", err=True)
+    sys.exit(int(ExitStatus.RUN_BUSY))
 
 
 def _say_outcome(project, reader, job) -> None:
@@ -181,10 +215,10 @@ def _say_outcome(project, reader, job) -> None:
 
 
 class _ProgressLine:
-    """`studio-resume: 7/12 cases done` on stderr whenever the count changes."""
+    """`studio-resume: 7/12 cases done`: in place on a terminal, a line per change when piped."""
 
-    def __init__(self, store, job):
-        self.store, self.job, self.last = store, job, None
+    def __init__(self, store, job, status):
+        self.store, self.job, self.status, self.last = store, job, status, None
 
     def tick(self) -> None:
         try:
@@ -195,6 +229,10 @@ class _ProgressLine:
         if shown == self.last:
             return
         self.last = shown
-        planned = progress["planned"]
-        text = f"{progress['done']}/{planned}" if planned else f"{progress['done']}"
-        click.echo(f"studio-resume: {text} cases done", err=True)
+        done, planned = shown
+        text = f"{done}/{planned}" if planned else f"{done}"
+        if planned and self.status.tty:
+            from agentv_resume.cli.style import bar
+
+            text = f"{bar(done, planned)} {text}"
+        self.status.update(f"studio-resume: {text} cases done")

@@ -17,7 +17,10 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Holder", "listening_inodes", "port_holder", "next_free_port", "is_free", "describe_taken"]
+__all__ = ["DEFAULT_PORT", "Holder", "listening_inodes", "port_holder", "next_free_port", "is_free", "describe_taken"]
+
+# studio-resume's default port: agentv's own dashboard (`agentv serve`) takes 3117.
+DEFAULT_PORT = 3118
 
 _LISTEN = "0A"  # TCP state in /proc/net/tcp: LISTEN
 _COMMAND_LIMIT = 120  # characters of a command line shown in a message
@@ -136,7 +139,7 @@ def next_free_port(host: str, after: int, tries: int = 20) -> int | None:
 def describe_taken(host: str, port: int, proc: Path = Path("/proc")) -> str:
     """One message for a taken port: who holds it, and the next free port to use."""
     holder = port_holder(port, proc)
-    text = f"port {port} on {host} is already in use"
+    text = "the port is already in use"
     if holder is not None:
         text += f", by {holder}"
     free = next_free_port(host, port)

@@ -12,10 +12,13 @@ from pathlib import Path
 from agentv_resume.exit_codes import ExitStatus
 from agentv_resume.jobs import process
 from agentv_resume.runs.project import ProjectNotFound, find_project_root
+from agentv_resume.web import ports as port_holders
 from agentv_resume.web import runs, security
 from agentv_resume.web.app import create_app
 
+DEFAULT_PORT = port_holders.DEFAULT_PORT
 THREADS = 8
+DEMO_STOP_SECONDS = 15.0  # at exit, for the demo's running jobs to stop before its folder goes
 # waitress refuses bigger bodies itself; between 64 KiB and this the app
 # answers its own JSON 413.
 WAITRESS_BODY_LIMIT = 1024 * 1024
@@ -60,6 +63,10 @@ def _roots(projects, demo: bool, err) -> list[Path] | None:
             roots.append(find_project_root(None))
     except ProjectNotFound as exc:
         _say(err, str(exc))
+        if demo:
+            import shutil
+
+            shutil.rmtree(roots[0].parent, ignore_errors=True)  # nothing will serve the copy
         return None
     unique: list[Path] = []
     for root in roots:
@@ -75,9 +82,9 @@ def url_for(host: str, port: int) -> str:
     return f"http://{security.host_name(host)}:{port}/"
 
 
-def _agentv_warning(agentv: str | None, demo: bool, err) -> None:
+def _agentv_warning(agentv: str | None, demo: bool, err, root: Path) -> None:
     try:
-        process.find_agentv(agentv)
+        process.find_agentv(agentv, root)
     except process.AgentvNotFound as exc:
         if demo:
             _say(err, "warning: agentv was not found, so Resume and Rerun failed will answer 503 "
@@ -87,12 +94,14 @@ def _agentv_warning(agentv: str | None, demo: bool, err) -> None:
             _say(err, f"warning: {exc}; launches will answer 503 until then")
 
 
-def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: int = 3117,
+def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: int = DEFAULT_PORT,
           read_only: bool = False, open_browser: bool = False, demo: bool = False,
-          agentv: str | None = None, *, out=None, err=None, ready=None) -> int:
+          agentv: str | None = None, *, keep_demo: bool = False, allow_hosts=(),
+          out=None, err=None, ready=None) -> int:
     """Serve until Ctrl-C; returns the exit code.
 
-    ``ready(server, url)`` (tests) is called once the socket is bound.
+    ``ready(server, url)`` (tests) is called once the socket is bound.  The
+    demo's temporary folder is removed on the way out unless ``keep_demo``.
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -102,11 +111,23 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
     roots = _roots(projects, demo, err)
     if not roots:
         return int(ExitStatus.RUN_NOT_FOUND)
-    if demo:
-        _say(out, f"demo project copied to {roots[0]} (delete it when you are done)")
-    _agentv_warning(agentv, demo, err)
+    if not demo:
+        return _serve(roots, host, port, read_only, open_browser, demo, agentv, allow_hosts, out, err, ready)
+    if keep_demo:
+        _say(out, f"demo project copied to {roots[0]} (kept after exit: --keep)")
+    else:
+        _say(out, f"demo project copied to {roots[0]} (removed on exit; --keep keeps it)")
+    try:
+        return _serve(roots, host, port, read_only, open_browser, demo, agentv, allow_hosts, out, err, ready)
+    finally:
+        if not keep_demo:
+            _remove_demo(roots[0], err)
 
+
+def _serve(roots, host, port, read_only, open_browser, demo, agentv, allow_hosts, out, err, ready) -> int:
+    _agentv_warning(agentv, demo, err, roots[0])
     policy = security.HostPolicy.for_host(host)
+    policy.names.update(security.host_name(name) for name in allow_hosts if name.strip())
     app = create_app(roots, read_only=read_only, agentv=agentv, allowed_hosts=policy)
 
     from waitress import create_server
@@ -120,8 +141,10 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
         _close_refused_connections(server, socket_map)
     except (OSError, ValueError) as exc:
         _close_map(socket_map)  # waitress leaves its half-made sockets open
-        hint = " (try --port 0 for any free port)" if "in use" in str(exc).lower() else ""
-        _say(err, f"cannot listen on {host}:{port}: {exc}{hint}")
+        if "in use" in str(exc).lower() and port:
+            _say(err, f"cannot listen on {host}:{port}: {port_holders.describe_taken(host, port)}")
+        else:
+            _say(err, f"cannot listen on {host}:{port}: {exc}")
         return 1
     listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
     ports = [int(p) for _, p in listening]  # waitress may report them as strings
@@ -130,9 +153,7 @@ def serve(projects=(), host: str = "127.0.0.1", host_given: bool = False, port: 
 
     try:
         if not security.is_loopback(host):
-            _say(err, f"warning: listening on {host}, beyond this machine: anyone who can reach it can "
-                      "launch agentv in your projects" + ("" if read_only else " (consider --read-only)")
-                      + f". Only requests addressed to {security.host_name(host)} or a loopback name are answered.")
+            _say(err, _exposed_warning(host, allow_hosts, read_only))
         names = ", ".join(str(r) for r in roots)
         mode = " (read-only)" if read_only else ""
         _say(out, f"serving {names}{mode} at {url}")
@@ -172,6 +193,44 @@ def _close_refused_connections(server, socket_map: dict) -> None:
     for listener in [server, *socket_map.values()]:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = ClosingChannel
+
+
+def _exposed_warning(host: str, allow_hosts, read_only: bool) -> str:
+    text = (f"warning: listening on {host}, beyond this machine: anyone who can reach it can "
+            "launch agentv in your projects" + ("" if read_only else " (consider --read-only)") + ". ")
+    names = [security.host_name(name) for name in allow_hosts if name.strip()]
+    if names:
+        return text + f"Requests addressed to {', '.join(names)} or a loopback name are answered."
+    if host in ("0.0.0.0", "::", ""):
+        # The Host check (DNS rebinding) refuses any name it was not given:
+        # without one, another machine gets 421 whatever address it uses.
+        return text + ("Only requests addressed to a loopback name are answered, so another machine gets "
+                       "421: add --allow-host NAME with the name or address it uses to reach this one.")
+    return text + f"Only requests addressed to {security.host_name(host)} or a loopback name are answered."
+
+
+def _remove_demo(root: Path, err) -> None:
+    """Stop the demo's running jobs (agentv would write into a deleted folder), then remove it."""
+    import shutil
+    import time
+
+    from agentv_resume.jobs.states import TERMINAL
+    from agentv_resume.jobs.store import JobStore
+
+    store = JobStore(root)
+    try:
+        running = [job for job in store.all() if job.effective_status() not in TERMINAL]
+        for job in running:
+            store.stop(job)
+        deadline = time.monotonic() + DEMO_STOP_SECONDS
+        while running and time.monotonic() < deadline:
+            time.sleep(0.1)
+            running = [job for job in running if (job.reload(), job.effective_status())[1] not in TERMINAL]
+    except Exception as exc:  # cleaning up must never turn an exit into a traceback
+        _say(err, f"could not stop the demo's jobs: {exc}")
+    shutil.rmtree(root.parent, ignore_errors=True)
+    if root.parent.exists():
+        _say(err, f"could not remove the demo folder {root.parent}")
 
 
 def _warm_up(studio) -> None:

@@ -1,0 +1,82 @@
+"""`studio-resume jobs`: every job of the project, started from the page or a terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from agentv_resume.cli.common import examples, project_of, project_option
+
+
+def job_data(project, store, job, refs=None) -> dict:
+    """A job's status as GET /api/eval/status gives it (no log), with its run's id."""
+    data = store.status(job, with_log=False)
+    run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
+    data["run_id"] = None
+    if run_dir is not None:
+        ref = project.run_by_dir(run_dir, refs)
+        data["run_id"] = ref.id if ref else None
+        data["run_dir"] = project.relative(run_dir)
+    return data
+
+
+def conclusion_text(data: dict) -> str:
+    """What the job left behind (helper `outcomes` stores it once the job ended)."""
+    outcome = data.get("outcome")
+    if isinstance(outcome, dict) and isinstance(outcome.get("label"), str):
+        return outcome["label"]
+    conclusion = data.get("conclusion")
+    return conclusion if isinstance(conclusion, str) else ""
+
+
+def source_text(source) -> str:
+    return {"server": "page", "cli": "terminal"}.get(source, source or "-")
+
+
+@click.command(short_help="List the jobs, from the page or a terminal.",
+               epilog=examples("studio-resume jobs",
+                               "studio-resume jobs --json | jq '.jobs[] | select(.status == \"running\")'",
+                               "studio-resume watch            # follow the running job"))
+@click.option("--json", "as_json", is_flag=True, help='Print {"jobs": [...]}, as GET /api/eval/runs answers.')
+@project_option
+@click.pass_context
+def jobs(ctx: click.Context, as_json: bool) -> None:
+    """Every job of the project, newest first, whether the web page or a
+    terminal started it: its status, conclusion, run and age."""
+    import json
+
+    from agentv_resume.jobs.store import JobStore
+
+    project = project_of(ctx)
+    store = JobStore(project.root)
+    found = store.all()
+    refs = project.runs() if found else []
+    items = [job_data(project, store, job, refs) for job in found]
+    if as_json:
+        click.echo(json.dumps({"jobs": items}, indent=2, ensure_ascii=False))
+        return
+    if not items:
+        click.echo(f"studio-resume: no jobs yet in {project.root} "
+                   "(`studio-resume launch` or the page's Resume starts one)", err=True)
+        return
+    click.echo(render(items))
+
+
+_COLUMNS = ("JOB", "STATUS", "CONCLUSION", "RUN", "STARTED", "FROM")
+
+
+def render(items: list[dict], painter=None, now: float | None = None) -> str:
+    from agentv_resume.cli.style import Painter, age, table
+
+    painter = painter or Painter.for_stream(sys.stdout)
+    rows = []
+    for item in items:
+        status = item.get("status") or "?"
+        exit_code = item.get("exit_code")
+        status_text = f"{status} ({exit_code})" if status == "failed" and exit_code is not None else status
+        rows.append([item["id"], (status, status_text), conclusion_text(item),
+                     item.get("run_id") or item.get("run_dir") or "-",
+                     age(item.get("started_at"), now), source_text(item.get("source"))])
+    return table(_COLUMNS, rows, painter)

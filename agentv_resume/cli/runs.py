@@ -1,0 +1,94 @@
+"""`studio-resume runs`: every run, newest first, with its state and counts (the runs page)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from agentv_resume.cli.common import examples, project_of, project_option
+
+STATES = ("complete", "errored", "incomplete", "running", "needs-attention")
+# needs-attention: what a Resume or a Rerun would act on.
+_GROUPS = {"needs-attention": ("errored", "incomplete")}
+
+
+def wanted_states(states: tuple[str, ...]) -> set[str]:
+    out: set[str] = set()
+    for state in states:
+        out.update(_GROUPS.get(state, (state,)))
+    return out
+
+
+def run_summaries(project, reader, store) -> list[dict]:
+    """The runs list as GET /api/runs gives it; a run that cannot be read still lists."""
+    from agentv_resume.runs.report import run_summary
+
+    out = []
+    for ref in project.runs():
+        try:
+            view = reader.read(ref.run_dir, ref.index_stamp)
+            out.append(run_summary(ref, view, project, store.active_for(ref.run_dir)))
+        except Exception as exc:  # one broken run must never hide the others
+            out.append({"id": ref.id, "run_dir": project.relative(ref.run_dir), "experiment": ref.experiment,
+                        "timestamp": None, "suite_filter": None, "counts": None, "records": 0, "planned": None,
+                        "missing": 0, "state": "unreadable", "active_job": None,
+                        "warnings": [f"this run cannot be read: {exc}"]})
+        out[-1]["updated"] = ref.mtime or None
+    return out
+
+
+@click.command(short_help="List the runs, newest first, with state and counts.",
+               epilog=examples("studio-resume runs",
+                               "studio-resume runs --state needs-attention   # errored or incomplete",
+                               "studio-resume runs --state running --json"))
+@click.option("--state", "states", multiple=True, type=click.Choice(STATES),
+              help="Only runs in this state (repeatable). needs-attention: errored or incomplete.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"runs": [...]}, as GET /api/runs answers.')
+@project_option
+@click.pass_context
+def runs(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
+    """Every run of the project, newest first: its state (complete, errored,
+    incomplete, running), its counts, and the job working on it."""
+    import json
+
+    from agentv_resume.jobs.store import JobStore
+    from agentv_resume.runs.reader import RunReader
+
+    project = project_of(ctx)
+    items = run_summaries(project, RunReader(project.root), JobStore(project.root))
+    if states:
+        keep = wanted_states(states)
+        items = [item for item in items if item["state"] in keep]
+    if as_json:
+        for item in items:
+            item.pop("updated", None)
+        click.echo(json.dumps({"runs": items}, indent=2, ensure_ascii=False))
+        return
+    if not items:
+        what = f"no run is {' or '.join(states)}" if states else "no runs yet"
+        click.echo(f"studio-resume: {what} in {project.root}", err=True)
+        return
+    click.echo(render(items))
+
+
+_COLUMNS = ("RUN", "STATE", "OK", "FAILED", "ERRORS", "MISSING", "UPDATED", "SUITE")
+
+
+def render(items: list[dict], painter=None, now: float | None = None) -> str:
+    from agentv_resume.cli.style import Painter, age, table
+
+    painter = painter or Painter.for_stream(sys.stdout)
+    rows = []
+    for item in items:
+        counts = item.get("counts") or {}
+        state = item["state"]
+        if item.get("active_job"):
+            state_text = f"{state} (job {item['active_job']})"
+        else:
+            state_text = state
+        rows.append((item["id"], (state, state_text), str(counts.get("ok", "-")),
+                     str(counts.get("quality_failure", "-")), str(counts.get("execution_error", "-")),
+                     str(counts.get("missing", "-")), age(item.get("updated"), now),
+                     item.get("suite_filter") or "(unknown)"))
+    return table(_COLUMNS, rows, painter)
