@@ -76,7 +76,8 @@ def render(items: list[dict], painter=None, now: float | None = None) -> str:
         status = item.get("status") or "?"
         exit_code = item.get("exit_code")
         status_text = f"{status} ({exit_code})" if status == "failed" and exit_code is not None else status
-        rows.append([item["id"], (status, status_text), conclusion_text(item),
+        rows.append([item["id"], (lambda text, status=status: painter.job(status, text), status_text),
+                     conclusion_text(item),
                      item.get("run_id") or item.get("run_dir") or "-",
                      age(item.get("started_at"), now), source_text(item.get("source"))])
     return table(_COLUMNS, rows, painter)

@@ -119,7 +119,7 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
     from agentv_resume.jobs.runner import run_job
     from agentv_resume.jobs.states import is_stopped
     from agentv_resume.jobs.store import JobStore
-    from agentv_resume.cli.style import StatusLine
+    from agentv_resume.cli.style import StatusLine, colour_wanted
     from agentv_resume.errors import Busy
     from agentv_resume.launching import launcher
 
@@ -152,16 +152,32 @@ def _run_launch(project, reader, body, view, mode, *, print_only: bool, agentv: 
         job_outcome.finish(job.dir, record, status, exit_code, signal)
 
     # The exit status: agentv's code, or 128 + the signal (Ctrl-C, SIGTERM, SIGHUP) that stopped it.
-    code = run_job(job, lock_fd, echo=echo, on_tick=progress.tick, on_end=record_outcome)
+    # agentv keeps its colours on a terminal; the logs stay plain (the runner strips them).
+    code = run_job(job, lock_fd, echo=echo, on_tick=progress.tick, on_end=record_outcome,
+                   colour=colour_wanted(sys.stdout))
     try:
         progress.tick()
         status.finish()
         _say_outcome(project, reader, job)
         if is_stopped(job.record.get("status")):
-            click.echo("studio-resume: interrupted; agentv stopped.", err=True)
+            if _stopped_from_elsewhere(job):
+                click.echo(f"studio-resume: job {job.id} was stopped (Stop from the page or another terminal).",
+                           err=True)
+            else:
+                click.echo("studio-resume: interrupted; agentv stopped.", err=True)
     except OSError:
         pass  # the terminal is gone (SIGHUP): the exit status still tells
     sys.exit(code)
+
+
+def _stopped_from_elsewhere(job) -> bool:
+    """Stop from the page or `studio-resume stop` (the stop file's first line says
+    "stop"), rather than Ctrl-C here (the runner writes "interrupt")."""
+    try:
+        first = job.stop_path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0]
+    except OSError:
+        return False
+    return first.rstrip().endswith(" stop")
 
 
 def _say_busy(busy, project, run_dir) -> None:

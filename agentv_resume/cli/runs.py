@@ -8,16 +8,27 @@ import click
 
 from agentv_resume.cli.common import examples, project_of, project_option
 
-STATES = ("complete", "errored", "incomplete", "running", "needs-attention")
-# needs-attention: what a Resume or a Rerun would act on.
-_GROUPS = {"needs-attention": ("errored", "incomplete")}
+# The runs page's words (vocabulary.RUN) and its one-click "Needs attention"
+# (vocabulary.ATTENTION), spelt here so a <TAB> need not import the vocabulary
+# (a test checks they agree).
+STATES = ("running", "errored", "incomplete", "failed", "complete", "unreadable", "needs-attention")
+ATTENTION_HELP = "errored, incomplete, failed or unreadable"
 
 
 def wanted_states(states: tuple[str, ...]) -> set[str]:
+    from agentv_resume.vocabulary import ATTENTION
+
     out: set[str] = set()
     for state in states:
-        out.update(_GROUPS.get(state, (state,)))
+        out.update(ATTENTION if state == "needs-attention" else (state,))
     return out
+
+
+def state_key(item: dict) -> str:
+    """The word the runs page shows: the API's state, a run with failed checks told apart."""
+    from agentv_resume.vocabulary import run_state
+
+    return run_state(item["state"], item.get("counts"))
 
 
 def run_summaries(project, reader, store) -> list[dict]:
@@ -43,13 +54,19 @@ def run_summaries(project, reader, store) -> list[dict]:
                                "studio-resume runs --state needs-attention   # errored or incomplete",
                                "studio-resume runs --state running --json"))
 @click.option("--state", "states", multiple=True, type=click.Choice(STATES),
-              help="Only runs in this state (repeatable). needs-attention: errored or incomplete.")
+              help="Only runs in this state, as the page words it (repeatable). failed: every case ran, "
+                   f"some failed their checks; needs-attention: {ATTENTION_HELP}.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"runs": [...]}, as GET /api/runs answers.')
 @project_option
 @click.pass_context
 def runs(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
-    """Every run of the project, newest first: its state (complete, errored,
-    incomplete, running), its counts, and the job working on it."""
+    """Every run of the project, newest first: its state (the runs page's
+    words: complete, failed, errored, incomplete, running), its counts, and
+    the job working on it.
+
+    --json prints what GET /api/runs answers (its "state" is the contract's:
+    complete, errored, incomplete or running).
+    """
     import json
 
     from agentv_resume.jobs.store import JobStore
@@ -59,7 +76,7 @@ def runs(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
     items = run_summaries(project, RunReader(project.root), JobStore(project.root))
     if states:
         keep = wanted_states(states)
-        items = [item for item in items if item["state"] in keep]
+        items = [item for item in items if state_key(item) in keep]
     if as_json:
         for item in items:
             item.pop("updated", None)
@@ -72,23 +89,24 @@ def runs(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
     click.echo(render(items))
 
 
-_COLUMNS = ("RUN", "STATE", "OK", "FAILED", "ERRORS", "MISSING", "UPDATED", "SUITE")
+# Counts in the pages' words: passed, failed, errored, missing.
+_COLUMNS = ("RUN", "STATE", "PASSED", "FAILED", "ERRORED", "MISSING", "UPDATED", "SUITE")
 
 
 def render(items: list[dict], painter=None, now: float | None = None) -> str:
     from agentv_resume.cli.style import Painter, age, table
+    from agentv_resume.vocabulary import RUN
 
     painter = painter or Painter.for_stream(sys.stdout)
     rows = []
     for item in items:
         counts = item.get("counts") or {}
-        state = item["state"]
+        key = state_key(item)
+        label = RUN[key].label
         if item.get("active_job"):
-            state_text = f"{state} (job {item['active_job']})"
-        else:
-            state_text = state
-        rows.append((item["id"], (state, state_text), str(counts.get("ok", "-")),
-                     str(counts.get("quality_failure", "-")), str(counts.get("execution_error", "-")),
-                     str(counts.get("missing", "-")), age(item.get("updated"), now),
-                     item.get("suite_filter") or "(unknown)"))
+            label = f"{label} (job {item['active_job']})"
+        rows.append((item["id"], (lambda text, key=key: painter.run(key, text), label),
+                     str(counts.get("ok", "-")), str(counts.get("quality_failure", "-")),
+                     str(counts.get("execution_error", "-")), str(counts.get("missing", "-")),
+                     age(item.get("updated"), now), item.get("suite_filter") or "(unknown)"))
     return table(_COLUMNS, rows, painter)

@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import click
 
-# A state word and its colour: green done well, red needs you, yellow stopped
-# short, cyan still going.
-_COLOURS = {
-    "complete": "green", "finished": "green",
-    "errored": "red", "failed": "red", "lost": "red", "blocked": "red",
-    "incomplete": "yellow", "stopped": "yellow", "errors_left": "red",
-    "failures_left": "yellow",
-    "running": "cyan", "starting": "cyan",
-}
+# The pages' tones (vocabulary.py), as terminal colours: green only for
+# "nothing left to do", a failed run amber, never green.
+_TONE_COLOURS = {"good": "green", "warn": "yellow", "bad": "red", "live": "cyan", "idle": None}
 _ERASE_LINE = "\r\x1b[K"
 
 
@@ -43,7 +36,7 @@ def colour_wanted(stream) -> bool:
 
 
 class Painter:
-    """Colours state words, or leaves them alone."""
+    """Colours state words by their tone, or leaves them alone."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
@@ -52,18 +45,24 @@ class Painter:
     def for_stream(cls, stream=None) -> "Painter":
         return cls(colour_wanted(stream if stream is not None else sys.stdout))
 
-    def state(self, word: str, text: str | None = None) -> str:
-        text = word if text is None else text
-        colour = _COLOURS.get(str(word))
+    def word(self, table: dict, key: str, text: str | None = None) -> str:
+        """``key``'s word from a vocabulary table (RUN, JOB, CASE), coloured by its tone."""
+        word = table.get(key)
+        label = (word.label if word else str(key)) if text is None else text
+        colour = _TONE_COLOURS.get(word.tone) if word else None
         if not self.enabled or colour is None:
-            return text
-        return click.style(text, fg=colour, bold=colour == "red")
+            return label
+        return click.style(label, fg=colour, bold=colour == "red")
 
-    def dim(self, text: str) -> str:
-        return click.style(text, dim=True) if self.enabled else text
+    def run(self, key: str, text: str | None = None) -> str:
+        from agentv_resume.vocabulary import RUN
 
-    def bold(self, text: str) -> str:
-        return click.style(text, bold=True) if self.enabled else text
+        return self.word(RUN, key, text)
+
+    def job(self, key: str, text: str | None = None) -> str:
+        from agentv_resume.vocabulary import JOB
+
+        return self.word(JOB, key, text)
 
 
 def pad(text: str, shown: str, width: int) -> str:
@@ -127,28 +126,21 @@ def bar(done, planned: int, width: int = 20) -> str:
 
 
 def age(when, now: float | None = None) -> str:
-    """``2 min ago``, from epoch seconds or an ISO 8601 time; ``-`` when unknown."""
-    if isinstance(when, str):
-        from datetime import datetime
+    """``5 min ago`` (the pages' words), from epoch seconds or an ISO 8601 time; ``-`` when unknown."""
+    from datetime import datetime, timezone
 
-        try:
-            when = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
-        except ValueError:
+    from agentv_resume.vocabulary import relative_time
+
+    if isinstance(when, (int, float)) and not isinstance(when, bool):
+        if when <= 0:
             return "-"
-    if not isinstance(when, (int, float)) or isinstance(when, bool) or when <= 0:
-        return "-"
-    seconds = max(0, int((time.time() if now is None else now) - when))
-    if seconds < 60:
-        return f"{seconds} s ago"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+        when = datetime.fromtimestamp(when, timezone.utc).isoformat()
+    moment = datetime.fromtimestamp(now, timezone.utc) if now is not None else None
+    return relative_time(when, moment) or "-"
 
 
 def table(columns: tuple[str, ...], rows: list[list], painter: Painter) -> str:
-    """Left-aligned columns; a cell is text, or (state, text) to colour by state."""
+    """Left-aligned columns; a cell is text, or (paint, text) to colour it with ``paint(text)``."""
     def text(cell) -> str:
         return cell[1] if isinstance(cell, tuple) else cell
 
@@ -158,7 +150,7 @@ def table(columns: tuple[str, ...], rows: list[list], painter: Painter) -> str:
             widths[n] = max(widths[n], len(text(cell)))
     lines = ["  ".join(title.ljust(widths[n]) for n, title in enumerate(columns)).rstrip()]
     for row in rows:
-        cells = [pad(cell[1], painter.state(*cell), widths[n]) if isinstance(cell, tuple) else cell.ljust(widths[n])
+        cells = [pad(cell[1], cell[0](cell[1]), widths[n]) if isinstance(cell, tuple) else cell.ljust(widths[n])
                  for n, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

@@ -94,7 +94,7 @@ def outcome_line(data: dict, painter) -> str:
     from agentv_resume.cli.jobs import conclusion_text
 
     status = data.get("status") or "?"
-    text = f"job {data['id']} {painter.state(status)}"
+    text = f"job {data['id']} {painter.job(status)}"
     if data.get("exit_code") is not None:
         text += f" (exit {data['exit_code']})"
     conclusion = conclusion_text(data)
@@ -115,7 +115,7 @@ def progress_text(data: dict, painter, tty: bool) -> str:
     else:
         count = f"{done or 0} cases done"
     status = data.get("status") or "?"
-    return f"job {data['id']} {painter.state(status)} · {count}"
+    return f"studio-resume: job {data['id']} {painter.job(status)} · {count}"
 
 
 # --- watch ---------------------------------------------------------------------------
@@ -191,9 +191,12 @@ class _LogPrinter:
     def write(self, text: str) -> None:
         if not text:
             return
+        from agentv_resume.safetext import for_terminal
+
         self.status_line.hide()
         try:
-            self.out.write(text)
+            # A log holds whatever agentv and the agents printed: shown, never obeyed.
+            self.out.write(for_terminal(text, keep_newlines=True))
             self.out.flush()
         except (OSError, ValueError):
             pass
@@ -233,7 +236,7 @@ def stop(ctx: click.Context, name: str) -> None:
     answer = store.stop(job)
     if not answer.get("stopped"):
         if answer.get("reason") == "already_terminal":
-            click.echo(f"studio-resume: job {job.id} had already ended: {painter.state(answer.get('status'))}",
+            click.echo(f"studio-resume: job {job.id} had already ended: {painter.job(answer.get('status') or '?')}",
                        err=True)
             return
         fail(f"cannot stop job {job.id}: {answer.get('reason')}", ExitStatus.USAGE)

@@ -84,7 +84,12 @@ def _named(source: str, where: str) -> list[str]:
     return [os.path.abspath(found), *parts[1:]]
 
 
-def agentv_env() -> dict:
+def agentv_env(colour: bool = False) -> dict:
+    """agentv's environment: no colour, unless it prints to a terminal (`launch` on a TTY)."""
+    if colour:
+        env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+        env["FORCE_COLOR"] = "1"
+        return env
     return {**os.environ, "FORCE_COLOR": "0", "NO_COLOR": "1"}
 
 
@@ -117,20 +122,67 @@ class Child:
         return self.returncode
 
 
-def start_agentv(argv: list[str], cwd, keep_fd: int | None, output_fd: int | None = None) -> Child:
+def start_agentv(argv: list[str], cwd, keep_fd: int | None, output_fd: int | None = None,
+                 colour: bool = False) -> Child:
     """Start agentv: no shell, own session, stdin /dev/null, ``keep_fd`` (the run lock) inherited.
 
     Its stdout and stderr go to ``output_fd`` (the job's output.log, opened
     for append) when given, else to one pipe (``Child.output_fd``).
+    ``colour`` (`launch` on a terminal): to a pseudo-terminal instead, read
+    through ``Child.output_fd`` — agentv 4.42.4 colours its output only when
+    its stdout is a TTY (FORCE_COLOR alone does not do it).
     Raises OSError when it cannot be started.
     """
+    if colour:
+        return _start_on_pty(argv, cwd, keep_fd)
     cwd = os.fspath(cwd)
     if _here(cwd) and hasattr(os, "posix_spawn"):
         try:
-            return _posix_spawn(argv, keep_fd, output_fd)
+            return _posix_spawn(argv, keep_fd, output_fd, agentv_env())
         except NotImplementedError:  # no POSIX_SPAWN_SETSID in this libc
             pass
-    return _popen(argv, cwd, keep_fd, output_fd)
+    return _popen(argv, cwd, keep_fd, output_fd, agentv_env())
+
+
+def _start_on_pty(argv: list[str], cwd, keep_fd: int | None) -> Child:
+    import pty
+    import termios
+
+    master, slave = pty.openpty()  # both close-on-exec; posix_spawn/Popen dup the slave to 1 and 2
+    try:
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST  # "\n" stays "\n" (no "\r\n"): the logs are plain lines
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        _copy_window_size(slave)
+        cwd = os.fspath(cwd)
+        child = None
+        if _here(cwd) and hasattr(os, "posix_spawn"):
+            try:
+                child = _posix_spawn(argv, keep_fd, slave, agentv_env(colour=True))
+            except NotImplementedError:
+                pass
+        if child is None:
+            child = _popen(argv, cwd, keep_fd, slave, agentv_env(colour=True))
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)  # agentv has it now: EOF (EIO) on the master once agentv and its children are gone
+    child.output_fd = master
+    return child
+
+
+def _copy_window_size(fd: int) -> None:
+    """agentv's pseudo-terminal as wide as ours."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        size = os.get_terminal_size(sys.stdout.fileno())
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size.lines, size.columns, 0, 0))
+    except (OSError, ValueError):
+        pass
 
 
 def _here(cwd: str) -> bool:
@@ -140,7 +192,7 @@ def _here(cwd: str) -> bool:
         return False
 
 
-def _posix_spawn(argv: list[str], keep_fd: int | None, output_fd: int | None) -> Child:
+def _posix_spawn(argv: list[str], keep_fd: int | None, output_fd: int | None, env: dict) -> Child:
     # Every fd of ours is close-on-exec except the lock, which agentv must inherit.
     read_end = write_end = None
     if output_fd is None:
@@ -155,7 +207,7 @@ def _posix_spawn(argv: list[str], keep_fd: int | None, output_fd: int | None) ->
     if keep_fd is not None:
         os.set_inheritable(keep_fd, True)
     try:
-        pid = os.posix_spawn(argv[0], argv, agentv_env(), file_actions=actions,
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions,
                              setsid=True, setsigdef=restore)
     except BaseException:
         if read_end is not None:
@@ -169,7 +221,7 @@ def _posix_spawn(argv: list[str], keep_fd: int | None, output_fd: int | None) ->
     return Child(pid, read_end)
 
 
-def _popen(argv: list[str], cwd: str, keep_fd: int | None, output_fd: int | None) -> Child:
+def _popen(argv: list[str], cwd: str, keep_fd: int | None, output_fd: int | None, env: dict) -> Child:
     import subprocess
 
     child = subprocess.Popen(
@@ -180,7 +232,7 @@ def _popen(argv: list[str], cwd: str, keep_fd: int | None, output_fd: int | None
         stderr=subprocess.STDOUT,
         start_new_session=True,
         pass_fds=(keep_fd,) if keep_fd is not None else (),
-        env=agentv_env(),
+        env=env,
     )
     read_end = None
     if child.stdout is not None:

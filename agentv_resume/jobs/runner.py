@@ -67,11 +67,21 @@ class Output:
     """agentv's output → console.log and ``echo``; runner messages → output.log too.
 
     In file mode agentv appends to output.log itself and this tails it; in
-    pipe mode (output.log could not be opened) this reads the pipe.
+    pipe mode (output.log could not be opened) this reads the pipe.  In
+    colour mode (a `launch` on a terminal: agentv prints in colour) this
+    reads agentv's pseudo-terminal, ``echo`` gets agentv's bytes as they are,
+    and output.log and console.log get them without escape sequences: the
+    logs stay plain.
     """
 
-    def __init__(self, job_dir: str, run_dir: str, echo=None):
+    def __init__(self, job_dir: str, run_dir: str, echo=None, colour: bool = False):
         self.job_dir, self.run_dir, self.echo = job_dir, run_dir, echo
+        self.colour = colour
+        self.plain = None
+        if colour:  # the CLI only: the supervisor's start-up path stays free of `re`
+            from agentv_resume.jobs.ansi import AnsiStripper
+
+            self.plain = AnsiStripper()
         self.error: str | None = None
         self.log_fd: int | None = None      # append: what agentv is given
         self.reader_fd: int | None = None   # file mode: tails output.log
@@ -89,8 +99,9 @@ class Output:
 
         try:
             self.log_fd = open_append(path)  # never through a link, never a FIFO
-            self.reader_fd = open_read_fd(path)
-            os.lseek(self.reader_fd, 0, os.SEEK_END)
+            if not self.colour:  # colour mode: this writes the log itself
+                self.reader_fd = open_read_fd(path)
+                os.lseek(self.reader_fd, 0, os.SEEK_END)
         except OSError as exc:
             self.note(exc, path)
             self._close("log_fd")
@@ -126,17 +137,34 @@ class Output:
             self._close("console_fd")
 
     def _forward(self, data: bytes) -> None:
-        self._to_console(data)
+        if self.plain is not None:
+            plain = self.plain.feed(data)
+            self._to_log(plain)
+            self._to_console(plain)
+        else:
+            self._to_console(data)
         if self.echo is not None:
             try:
                 self.echo(data)
             except Exception:  # a closed terminal must not stop the job
                 self.echo = None
 
+    def _to_log(self, data: bytes) -> None:
+        """Colour mode only: the runner, not agentv, appends to output.log."""
+        if self.log_fd is None or not data:
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.log_fd, view):]
+        except OSError as exc:
+            self.note(exc, os.path.join(self.job_dir, LOG_NAME))
+            self._close("log_fd")
+
     def say(self, text: str) -> None:
         """A line of the runner's own (e.g. why agentv could not start)."""
         data = text.encode("utf-8", "replace")
-        if self.log_fd is not None:
+        if self.log_fd is not None and self.reader_fd is not None:
             try:
                 os.write(self.log_fd, data)
                 self.copy()
@@ -164,6 +192,9 @@ class Output:
             except BlockingIOError:
                 return total
             except OSError as exc:
+                if eof_is_end and exc.errno == 5:  # EIO: a pseudo-terminal's end (colour mode), not a fault
+                    self.eof = True
+                    return total
                 self.note(exc, os.path.join(self.job_dir, LOG_NAME))
                 self.eof = True
                 return total
@@ -185,6 +216,8 @@ class Output:
                 pass
 
     def close(self) -> None:
+        if self.plain is not None:
+            self.plain.flush()  # an escape sequence agentv never finished: dropped
         for name in ("log_fd", "reader_fd", "pipe_fd", "console_fd"):
             self._close(name)
 
@@ -210,7 +243,8 @@ class Runner:
     """
 
     def __init__(self, job_dir, *, argv: list[str], cwd: str, run_dir: str, lock_fd: int | None,
-                 record: dict | None = None, echo=None, on_tick=None, on_started=None, on_end=None):
+                 record: dict | None = None, echo=None, on_tick=None, on_started=None, on_end=None,
+                 colour: bool = False):
         self.dir = os.fspath(job_dir)
         self.argv, self.cwd = list(argv), os.fspath(cwd)
         self.lock_fd = lock_fd
@@ -218,7 +252,7 @@ class Runner:
         self.on_tick = on_tick
         self.on_started = on_started
         self.on_end = on_end  # (record, status, exit_code, signal): the job's outcome, run still locked
-        self.output = Output(self.dir, os.fspath(run_dir), echo)
+        self.output = Output(self.dir, os.fspath(run_dir), echo, colour)
         self.child = None
         self.grace = DEFAULT_STOP_GRACE_SECONDS
         self.plan: StopPlan | None = None
@@ -285,7 +319,9 @@ class Runner:
         output = self.output
         log_fd = output.open_log()
         try:
-            self.child = process.start_agentv(self.argv, self.cwd, self.lock_fd, log_fd)
+            # Colour mode: agentv on a pseudo-terminal, read by this loop, which writes the log.
+            self.child = process.start_agentv(self.argv, self.cwd, self.lock_fd,
+                                              None if output.colour else log_fd, colour=output.colour)
         except OSError as exc:
             self._load()
             output.open_console(self._header())
@@ -296,7 +332,8 @@ class Runner:
             self._finish(JobStatus.FAILED, code)
             return code
         finally:
-            output._close("log_fd")  # agentv has its own copy
+            if not output.colour:
+                output._close("log_fd")  # agentv has its own copy
         output.pipe_fd = self.child.output_fd
         interrupted = False
         try:
@@ -476,14 +513,15 @@ def _seconds(value, default: float) -> float:
     return float(value) if ok else default
 
 
-def run(job_dir, record: dict, lock_fd: int | None, echo=None, on_tick=None, on_end=None) -> int:
+def run(job_dir, record: dict, lock_fd: int | None, echo=None, on_tick=None, on_end=None,
+        colour: bool = False) -> int:
     """Run the job described by ``record`` (updated in place) to its end; agentv's exit code."""
     runner = Runner(job_dir, argv=record["argv"], cwd=record["project_root"], run_dir=record["run_dir"],
-                    lock_fd=lock_fd, record=record, echo=echo, on_tick=on_tick, on_end=on_end)
+                    lock_fd=lock_fd, record=record, echo=echo, on_tick=on_tick, on_end=on_end, colour=colour)
     return runner.run()
 
 
-def run_job(job, lock_fd: int, echo=None, on_tick=None, on_end=None) -> int:
+def run_job(job, lock_fd: int, echo=None, on_tick=None, on_end=None, colour: bool = False) -> int:
     """Run agentv for ``job`` (a ``store.Job``) in the foreground (the CLI) to its end.
 
     Returns the CLI's exit status: agentv's exit code (128+N when a signal N
@@ -494,14 +532,15 @@ def run_job(job, lock_fd: int, echo=None, on_tick=None, on_end=None) -> int:
     ``echo`` gets each chunk of output; ``on_tick`` is called about once a
     second while agentv runs (the CLI's progress line).  ``on_end(record,
     status, exit_code, signal)`` is called once agentv is gone, before the
-    lock is released (the CLI records the job's outcome).  ``job.record`` is
-    updated in place; ``lock_fd`` is closed at the end.
+    lock is released (the CLI records the job's outcome).  ``colour``: agentv
+    prints in colour to ``echo`` (a pseudo-terminal) while the logs stay
+    plain.  ``job.record`` is updated in place; ``lock_fd`` is closed at the end.
     """
     import signal
 
     runner = Runner(job.dir, argv=job.record["argv"], cwd=job.record["project_root"],
                     run_dir=job.record["run_dir"], lock_fd=lock_fd, record=job.record, echo=echo,
-                    on_tick=on_tick, on_end=on_end)
+                    on_tick=on_tick, on_end=on_end, colour=colour)
     previous = {}
     for signum in (signal.SIGTERM, signal.SIGHUP):
         try:
