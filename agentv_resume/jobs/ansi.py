@@ -14,6 +14,8 @@ import re
 # CSI (colours, cursor moves: ESC [ ... final), OSC (titles, links: ESC ] ... BEL or ESC \),
 # and the two-byte escapes (ESC 7, ESC M...).
 _SEQUENCE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -Z\\^-~])")
+# What may still become a sequence when more bytes come: ESC, ESC [ ..., ESC ] ... (ESC).
+_UNFINISHED = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?\Z")
 _HOLD_AT_MOST = 256  # an "escape" longer than this is not one: let it through
 
 
@@ -26,14 +28,28 @@ class AnsiStripper:
     def feed(self, data: bytes) -> bytes:
         data = self.pending + data
         self.pending = b""
-        start = data.rfind(b"\x1b")
-        if start >= 0 and len(data) - start <= _HOLD_AT_MOST and _SEQUENCE.match(data, start) is None:
-            data, self.pending = data[:start], data[start:]  # maybe cut in two: wait for the rest
-        return _SEQUENCE.sub(b"", data)
+        out = []
+        pos = 0
+        while True:
+            esc = data.find(b"\x1b", pos)
+            if esc < 0:
+                out.append(data[pos:])
+                break
+            out.append(data[pos:esc])
+            match = _SEQUENCE.match(data, esc)
+            if match is not None:
+                pos = match.end()
+            elif len(data) - esc <= _HOLD_AT_MOST and _UNFINISHED.match(data, esc):
+                self.pending = data[esc:]  # cut in two: wait for the rest
+                break
+            else:
+                pos = esc + 1  # an ESC that starts nothing: drop it, keep the text
+        return b"".join(out)
 
     def flush(self) -> bytes:
-        rest, self.pending = self.pending, b""
-        return _SEQUENCE.sub(b"", rest)
+        """The end of the output: a sequence still unfinished is dropped."""
+        self.pending = b""
+        return b""
 
 
 def strip_ansi(data: bytes) -> bytes:
