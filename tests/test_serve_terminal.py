@@ -116,7 +116,9 @@ def test_default_port_is_not_agentvs():
 
     from agentv_resume.cli.main import main
 
-    assert serve_module.DEFAULT_PORT == 3118
+    from agentv_resume.cli import serve as serve_command
+
+    assert serve_module.DEFAULT_PORT == serve_command.DEFAULT_PORT == 3118
     help_text = " ".join(CliRunner().invoke(main, ["serve", "--help"]).stdout.split())
     assert "default: 3118" in help_text and "dashboard uses 3117" in help_text  # says why
 

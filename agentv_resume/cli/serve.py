@@ -8,7 +8,10 @@ import click
 
 from agentv_resume.cli import completion
 from agentv_resume.cli.common import examples, project_option, projects_of
-from agentv_resume.web.ports import DEFAULT_PORT  # not 3117: agentv's own dashboard
+
+# Not 3117: agentv's own dashboard (`agentv serve`) has it.  Spelt here, not
+# imported from web.ports, so a <TAB> loads no web module (a test checks they agree).
+DEFAULT_PORT = 3118
 
 
 @click.command(short_help="Serve the web launcher: runs, Resume buttons, live jobs.",
