@@ -53,7 +53,21 @@ def project_of(ctx: click.Context):
 
     obj = ctx.find_root().obj or {}
     explicit = (obj.get("command_projects") or ())[-1:] or (obj.get("projects") or ())[:1]
-    return Project(find_project_root(Path(explicit[0]) if explicit else None))
+    project = Project(find_project_root(Path(explicit[0]) if explicit else None))
+    project.extra_run_dirs = lambda: job_run_dirs(project)
+    return project
+
+
+def job_run_dirs(project) -> list[Path]:
+    """The run directories of the project's jobs, newest first: a run written
+    with --output outside .agentv/results/ is still named and listed."""
+    from agentv_resume.jobs.store import JobStore
+
+    seen: list[Path] = []
+    for job in JobStore(project.root).all():
+        if job.run_dir not in seen:
+            seen.append(job.run_dir)
+    return seen
 
 
 def in_project(project, text: str) -> str:

@@ -36,7 +36,7 @@ def run_summaries(project, reader, store) -> list[dict]:
     from agentv_resume.runs.report import run_summary
 
     out = []
-    for ref in project.runs():
+    for ref in project.all_runs():
         try:
             view = reader.read(ref.run_dir, ref.index_stamp)
             out.append(run_summary(ref, view, project, store.active_for(ref.run_dir)))

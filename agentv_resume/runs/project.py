@@ -242,6 +242,9 @@ class Project:
         self._refs: dict[str, RunRef] = {}
         self._results_rel: str | None = None
         self._named: tuple[list[str], list[tuple[str, str]]] | None = None
+        # Run directories that callers know of beyond results/ (the CLI: those its
+        # jobs worked on), as a callable: asked only when a RUN is looked up or listed.
+        self.extra_run_dirs = None
 
     # --- discovery ---------------------------------------------------------
     def _run_dirs(self, benchmarks: bool = True) -> list[tuple[str, tuple[str, ...], str, os.stat_result, tuple]]:
@@ -337,6 +340,36 @@ class Project:
         refs.sort(key=_newest_first)
         return refs
 
+    def outside_runs(self, refs: list[RunRef] | None = None) -> list[RunRef]:
+        """Runs written with `--output` outside .agentv/results/ that agentv's
+        cache.json (its last run) or ``extra_run_dirs`` point at; their ids are
+        made unique among ``refs`` (``runs()``), never changing those."""
+        refs = self.runs() if refs is None else refs
+        taken = {ref.id for ref in refs}
+        results = _resolved(self.results_dir)
+        extra = self.extra_run_dirs() if self.extra_run_dirs is not None else ()
+        out: list[RunRef] = []
+        seen: set[Path] = set()
+        for directory in (self.last_run_dir(), *extra):
+            if directory is None:
+                continue
+            path = _resolved(Path(directory))
+            if path in seen or path == results or results in path.parents:
+                continue  # below results/: the walk lists it
+            seen.add(path)
+            try:
+                st = os.stat(path / INDEX_NAME)
+            except OSError:
+                continue
+            stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            out.append(RunRef(unique(url_safe(path.name), taken), path, "", st.st_mtime, stamp))
+        return out
+
+    def all_runs(self) -> list[RunRef]:
+        """``runs()`` and ``outside_runs()``, newest first."""
+        refs = self.runs()
+        return sorted(refs + self.outside_runs(refs), key=_newest_first)
+
     def run_by_id(self, run_id: str) -> RunRef | None:
         for ref in self.runs():
             if ref.id == run_id:
@@ -393,6 +426,11 @@ class Project:
         for ref in refs:
             if ref.id == arg:
                 return ref
+        outside = self.outside_runs(refs)
+        for ref in outside:
+            if ref.id == arg:
+                return ref
+        refs = refs + outside
         path = self._run_path(arg)
         if path is not None:
             return self.run_by_dir(path, refs) or RunRef(url_safe(path.name), path.resolve(), "", 0.0)
