@@ -184,8 +184,10 @@ def test_jobs_lists_page_and_terminal_jobs(cli, project, page, monkeypatch):
     assert data["jobs"][0]["run_id"] == "interrupted" and data["jobs"][0]["status"] == "finished"
     # The same fields as the page's jobs list.
     api = page.get("/api/eval/runs").json["jobs"][0]
-    assert {key: api[key] for key in ("id", "status", "command", "run_id", "exit_code")} == \
-        {key: data["jobs"][0][key] for key in ("id", "status", "command", "run_id", "exit_code")}
+    same = ("id", "status", "command", "run_id", "exit_code", "conclusion")
+    assert {key: api.get(key) for key in same} == {key: data["jobs"][0].get(key) for key in same}
+    assert data["jobs"][0]["conclusion"]  # the job's outcome, as the page shows it
+    assert data["jobs"][0]["outcome"]["label"] in row  # "4 missing left", the page's words
 
 
 def test_no_jobs_yet(cli, project):

@@ -10,8 +10,11 @@ import click
 from agentv_resume.cli.common import examples, project_of, project_option
 
 
-def job_data(project, store, job, refs=None) -> dict:
-    """A job's status as GET /api/eval/status gives it (no log), with its run's id."""
+def job_data(project, store, job, refs=None, reader=None) -> dict:
+    """A job's status as GET /api/eval/status gives it (no log), with its run's id
+    and, once it ended, its conclusion (``reader``: read the run when the job left no outcome)."""
+    from agentv_resume.jobs import outcome as job_outcome
+
     data = store.status(job, with_log=False)
     run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
     data["run_id"] = None
@@ -19,6 +22,13 @@ def job_data(project, store, job, refs=None) -> dict:
         ref = project.run_by_dir(run_dir, refs)
         data["run_id"] = ref.id if ref else None
         data["run_dir"] = project.relative(run_dir)
+    outcome = job_outcome.for_status(job.dir, job.record, data.get("status"), reader=reader)
+    if outcome is not None:  # the same fields the page's status has
+        outcome = job_outcome.shown(outcome)
+        data["conclusion"] = outcome.get("conclusion")
+        data["changes"] = outcome.get("changes")
+        data["outcome"] = {key: outcome.get(key) for key in
+                           ("label", "tone", "left", "threshold_failed", "exit_reason")}
     return data
 
 
@@ -52,7 +62,7 @@ def jobs(ctx: click.Context, as_json: bool) -> None:
     project = project_of(ctx)
     store = JobStore(project.root)
     found = store.all()
-    refs = project.runs() if found else []
+    refs = project.all_runs() if found else []
     items = [job_data(project, store, job, refs) for job in found]
     if as_json:
         click.echo(json.dumps({"jobs": items}, indent=2, ensure_ascii=False))
@@ -76,8 +86,9 @@ def render(items: list[dict], painter=None, now: float | None = None) -> str:
         status = item.get("status") or "?"
         exit_code = item.get("exit_code")
         status_text = f"{status} ({exit_code})" if status == "failed" and exit_code is not None else status
+        tone = (item.get("outcome") or {}).get("tone")
         rows.append([item["id"], (lambda text, status=status: painter.job(status, text), status_text),
-                     conclusion_text(item),
+                     (lambda text, tone=tone: painter.tone(tone, text), conclusion_text(item)),
                      item.get("run_id") or item.get("run_dir") or "-",
                      age(item.get("started_at"), now), source_text(item.get("source"))])
     return table(_COLUMNS, rows, painter)

@@ -54,6 +54,12 @@ class Painter:
             return label
         return click.style(label, fg=colour, bold=colour == "red")
 
+    def tone(self, tone: str | None, text: str) -> str:
+        colour = _TONE_COLOURS.get(tone) if tone else None
+        if not self.enabled or colour is None:
+            return text
+        return click.style(text, fg=colour, bold=colour == "red")
+
     def run(self, key: str, text: str | None = None) -> str:
         from agentv_resume.vocabulary import RUN
 

@@ -99,7 +99,10 @@ def outcome_line(data: dict, painter) -> str:
         text += f" (exit {data['exit_code']})"
     conclusion = conclusion_text(data)
     if conclusion:
-        text += f": {conclusion}"
+        text += f": {painter.tone((data.get('outcome') or {}).get('tone'), conclusion)}"
+    changes = data.get("changes")
+    if isinstance(changes, dict) and changes.get("summary"):
+        text += f" — {changes['summary']}"
     return text
 
 
@@ -152,8 +155,20 @@ def watch(ctx: click.Context, name: str | None) -> None:
                    f"(studio-resume watch {job.id} follows it again, studio-resume stop {job.id} stops it).",
                    err=True)
         sys.exit(int(ExitStatus.INTERRUPTED))
+    data = _ended(project, store, job, data)
     click.echo(f"studio-resume: {outcome_line(data, painter)}", err=True)
     sys.exit(exit_status_of(data))
+
+
+def _ended(project, store, job, data: dict) -> dict:
+    """An ended job's status with its conclusion and changes, as the job page shows them."""
+    from agentv_resume.cli.jobs import job_data
+    from agentv_resume.runs.reader import RunReader
+
+    try:
+        return job_data(project, store, job, reader=RunReader(project.root))
+    except Exception:  # the outcome is news, not the answer: the status stands without it
+        return data
 
 
 def follow(store, job, out, status_line, painter, *, tty: bool, poll: float = POLL_SECONDS) -> dict:
@@ -248,7 +263,7 @@ def stop(ctx: click.Context, name: str) -> None:
         job.reload()
         data = store.status(job, with_log=False)
         if data["status"] in TERMINAL:
-            click.echo(f"studio-resume: {outcome_line(data, painter)}", err=True)
+            click.echo(f"studio-resume: {outcome_line(_ended(project, store, job, data), painter)}", err=True)
             return
         time.sleep(POLL_SECONDS)
     click.echo(f"studio-resume: job {job.id} has not ended yet; `studio-resume watch {job.id}` follows it", err=True)
