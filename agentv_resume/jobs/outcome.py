@@ -29,6 +29,7 @@ from agentv_resume.files import open_regular, read_json_or, write_replace
 from agentv_resume.jobs.record import LOG_NAME, RECORD_NAME, load_record
 from agentv_resume.jobs.states import TERMINAL
 from agentv_resume.runs.cases import read_details
+from agentv_resume.runs.index import OK
 from agentv_resume.runs.outcome import RunSnapshot, conclude, explain_exit, job_changes, threshold_failed
 from agentv_resume.runs.reader import RunReader
 
@@ -43,11 +44,14 @@ LOG_TAIL_BYTES = 64 * 1024
 
 def run_snapshot(view, *, with_times: bool = False) -> RunSnapshot:
     """The run view's cases (dry-run rows left out) → a snapshot; ``with_times``
-    reads when each last line was written (one more pass over index.jsonl)."""
+    reads when the last line of each failing case was written."""
     lines = {(r.test_id, r.target): r.execution_status for r in view.planned_records}
     written = {}
     if with_times:
-        for identity, detail in read_details(view.run_dir).items():
+        # Only a case failing after the job can be "still failing" (the one
+        # change that needs to know whether the job ran it): read those lines.
+        wanted = {r.line for r in view.planned_records if r.execution_status != OK}
+        for identity, detail in read_details(view.run_dir, wanted).items():
             if identity in lines and detail.timestamp:
                 written[identity] = detail.timestamp
     return RunSnapshot(lines, view.planned, written)

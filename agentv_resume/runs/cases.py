@@ -26,9 +26,7 @@ from agentv_resume.runs.index import OK, STATUSES, UNKNOWN, parse_line
 from agentv_resume.files import open_regular
 
 INDEX_NAME = "index.jsonl"
-# A run's index.jsonl is read whole for its reasons: cap it (agentv's rows are
-# ~3 KiB; 64 MiB is ~20,000 rows) rather than hold a runaway file in memory.
-INDEX_MAX_BYTES = 64 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 ARTIFACT_MAX_BYTES = 512 * 1024      # shown on a page; the rest is cut, and said
 REASONS_PER_CASE = 20
 REASON_MAX_CHARS = 2000
@@ -156,30 +154,51 @@ def detail_of(row: dict) -> CaseDetail:
     )
 
 
-def read_details(run_dir: Path, max_bytes: int = INDEX_MAX_BYTES) -> dict[tuple[str, str], CaseDetail]:
-    """Each identity's detail, from its last result line (the line rules of indexfile).
+def read_details(run_dir: Path, lines: set[int] | None = None) -> dict[tuple[str, str], CaseDetail]:
+    """Each identity's detail, from its last result line (the line rules of runs/index.py).
 
-    Never raises: an unreadable or oversized index gives no details (the
-    run view says why it cannot be read).
+    ``lines``: only these physical line numbers (1-based, blank lines counted,
+    as ``Record.line``): a page reads the few rows it shows, not a run of
+    500,000.  Reading stops after the last one.  Never raises: an unreadable
+    index gives no details (the run view says why it cannot be read).
     """
+    details: dict[tuple[str, str], CaseDetail] = {}
+    last_wanted = max(lines) if lines else None
+    if lines is not None and not lines:
+        return details
     try:
         with open_regular(Path(run_dir) / INDEX_NAME) as handle:
-            data = handle.read(max_bytes + 1)
+            number, pending = 0, b""
+            while True:
+                chunk = handle.read(READ_CHUNK)
+                if not chunk:
+                    break
+                parts = (pending + chunk).split(b"\n")
+                pending = parts.pop()
+                for raw in parts:
+                    number += 1
+                    if lines is None or number in lines:
+                        _fold(details, raw)
+                if last_wanted is not None and number >= last_wanted:
+                    return details
+            if pending:
+                number += 1
+                if lines is None or number in lines:
+                    _fold(details, pending)
     except OSError:
         return {}
-    if len(data) > max_bytes:
-        return {}
-    details: dict[tuple[str, str], CaseDetail] = {}
-    for raw in data.split(b"\n"):
-        try:
-            row = parse_line(raw)
-        except ValueError:
-            continue
-        if not isinstance(row, dict) or not _finite_number(row.get("score")):
-            continue
-        detail = detail_of(row)
-        details[(detail.test_id, detail.target)] = detail
     return details
+
+
+def _fold(details: dict, raw: bytes) -> None:
+    try:
+        row = parse_line(raw)
+    except ValueError:
+        return
+    if not isinstance(row, dict) or not _finite_number(row.get("score")):
+        return
+    detail = detail_of(row)
+    details[(detail.test_id, detail.target)] = detail
 
 
 def _finite_number(value) -> bool:

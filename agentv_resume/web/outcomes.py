@@ -20,6 +20,7 @@ from agentv_resume.jobs.lock import LOCK_NAME
 from agentv_resume.jobs.store import Job
 from agentv_resume.launching.actions import LABELS, action_body, action_command, plural
 from agentv_resume.runs.cases import ARTIFACT_MAX_BYTES, case_artifacts, read_artifact, read_details
+from agentv_resume.runs.index import QUALITY_FAILURE
 from agentv_resume.runs.outcome import COMPLETE, next_modes
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.responses import Whole, json_error, json_response, launch_values, render
@@ -116,6 +117,50 @@ def outcome_view(studio: Studio, bench: Benchmark, data: dict) -> dict | None:
     }
 
 
+# --- why the cases of a run page failed ----------------------------------------------------
+
+def reasons_of(view, rows) -> dict[tuple[str, str], list[str]]:
+    """The failed assertions of the quality failures among ``rows`` (the rows one
+    page shows: their lines only are read), by identity."""
+    wanted = {r.line for r in rows if r.execution_status == QUALITY_FAILURE}
+    if not wanted:
+        return {}
+    details = read_details(view.run_dir, wanted)
+    return {key: detail.reasons for key, detail in details.items() if detail.reasons}
+
+
+# --- a run's history ---------------------------------------------------------------------
+
+def run_history(bench: Benchmark, run_id: str) -> list[dict]:
+    """The jobs that ran on run ``run_id``, newest first: when, what, how it ended,
+    what it left and changed (each from its outcome.json; no run is read)."""
+    jobs = bench.store.all()
+    if not jobs:
+        return []
+    refs = bench.project.runs()
+    out = []
+    for job in jobs:
+        ref = bench.project.run_by_dir(Path(job.record["run_dir"]), refs)
+        if ref is None or ref.id != run_id:
+            continue
+        data = bench.store.status(job, with_log=False)
+        data = add_outcome(bench, job, data, read_now=False)
+        changes = data.get("changes")
+        out.append({
+            "id": job.id,
+            "job_url": bench.job_url(job.id),
+            "status": data["status"],
+            "mode": data.get("mode"),
+            "started_at": data.get("started_at"),
+            "finished_at": data.get("finished_at"),
+            "exit_code": data.get("exit_code"),
+            "conclusion": data.get("conclusion"),
+            "outcome": data.get("outcome"),
+            "changes": {"counts": changes["counts"], "summary": changes["summary"]} if changes else None,
+        })
+    return out
+
+
 # --- one case and its files -------------------------------------------------------------
 
 def _find_case(bench: Benchmark, run_id: str):
@@ -127,17 +172,22 @@ def _find_case(bench: Benchmark, run_id: str):
     if not test_id or target is None:
         raise bottle.HTTPError(400, "Give the case as ?test_id=ID&target=NAME")
     view = bench.reader.read(ref.run_dir, ref.index_stamp)
-    details = view.memo("case_details", lambda: read_details(view.run_dir))
-    detail = details.get((test_id, target))
     record = view.snapshot.state.records.get((test_id, target))
+    detail = read_details(view.run_dir, {record.line}).get((test_id, target)) if record is not None else None
     if detail is None or record is None:
         raise bottle.HTTPError(404, f"No case {test_id!r} on target {target!r} in run {run_id!r}")
     return ref, view, record, detail
 
 
-def case_url(bench: Benchmark, run_id: str, test_id: str, target: str, *, raw: str | None = None) -> str:
+def case_url(bench: Benchmark, run_id: str, test_id: str, target: str, *, raw: str | None = None) -> str | None:
+    """The case page's URL; None for an id a URL cannot carry (a lone surrogate
+    from a ``\\udc80`` escape is no UTF-8)."""
     from urllib.parse import urlencode
 
+    try:
+        test_id.encode("utf-8"), target.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
     query = {"test_id": test_id, "target": target}
     if raw:
         query["name"] = raw

@@ -19,7 +19,7 @@ import bottle
 from agentv_resume.jobs.lock import LOCK_NAME
 from agentv_resume.launching.actions import LABELS, MODES, action_body, action_commands, plural
 from agentv_resume.runs.report import run_detail
-from agentv_resume.web import run_rows
+from agentv_resume.web import outcomes, run_rows
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.jobs import job_or_none
 from agentv_resume.web.responses import json_array_parts, json_body, json_response, launch_values, render
@@ -150,7 +150,8 @@ def runs_json(studio: Studio, bench: Benchmark):
 
 
 def run_json(studio: Studio, bench: Benchmark, run_id: str):
-    data, _, view = detail(bench, run_id, with_results=False)
+    data, ref, view = detail(bench, run_id, with_results=False)
+    data["jobs"] = outcomes.run_history(bench, ref.id)
     head = json_response(data)
     # The rows are most of the answer (500,000 of them: 55 MB): encoded once
     # per view (again only when index.jsonl changed), in parts, and sent as
@@ -188,6 +189,8 @@ def run_page(studio: Studio, bench: Benchmark, run_id: str):
         page=page.number, pages=page.pages, status_filter=query.status, query=query,
         run_url=bench.run_url(ref.id), selection=_selection(actions, view),
         missing_pairs=run_rows.missing_pairs(data.get("missing_ids")),
+        reasons=outcomes.reasons_of(view, page.rows), history=outcomes.run_history(bench, ref.id),
+        case_url=lambda r: outcomes.case_url(bench, ref.id, r.test_id, r.target),
     )
 
 

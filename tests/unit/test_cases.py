@@ -71,3 +71,9 @@ def test_a_fifo_or_directory_does_not_hang_and_big_files_are_cut(project):
     (run / "greetings" / "big.md").write_bytes(b"\xff" + b"a" * 100)
     big = read_artifact(run, "x", "greetings/big.md", limit=10)
     assert big.truncated and big.text == "\ufffd" + "a" * 9 and big.size == 101
+
+
+def test_only_the_asked_lines_are_read(project):
+    details = read_details(run_dir_of(project, "errored"), {4})
+    assert list(details) == [("greet-4", "default")]
+    assert read_details(run_dir_of(project, "errored"), set()) == {}

@@ -1,6 +1,8 @@
 % from agentv_resume import vocabulary
 % counts = run['counts']
 % base = run_url
+% reasons = get('reasons') or {}
+% case_url = get('case_url')
 % n_cols = 7 if selection else 6
 <h2 class="rows-title" id="rows-title">Cases</h2>
 <nav class="filters" aria-label="Show cases by status">
@@ -57,7 +59,7 @@
     % if selection:
     <th scope="col" class="pick"><span class="sr-only">Select</span></th>
     % end
-    <th scope="col">Test</th><th scope="col">Target</th><th scope="col">Status</th><th scope="col" class="num">Score</th><th scope="col" class="num">Duration</th><th scope="col">Error</th></tr></thead>
+    <th scope="col">Test</th><th scope="col">Target</th><th scope="col">Status</th><th scope="col" class="num">Score</th><th scope="col" class="num">Duration</th><th scope="col">Error, or why it failed</th></tr></thead>
   <tbody>
   % for r in rows:
   %   word = vocabulary.case_word(r.execution_status)
@@ -69,12 +71,24 @@
       <td class="pick" data-label="Select"><span class="no-pick" title="Cannot be picked: {{selection.reasons.get((r.test_id, r.target), '')}}" aria-hidden="true">–</span><span class="sr-only">Cannot be picked: {{selection.reasons.get((r.test_id, r.target), '')}}</span></td>
       %   end
       % end
+      % link = case_url(r) if case_url else None
+      % if link:
+      <td data-label="Test" class="test-id"><a href="{{link}}" title="What agentv wrote for this case">{{r.test_id}}</a></td>
+      % else:
       <td data-label="Test" class="test-id">{{r.test_id}}</td>
+      % end
       <td data-label="Target">{{r.target}}</td>
       <td data-label="Status"><span class="badge tone-{{word.tone}} status-{{r.execution_status}}" title="{{word.help}}">{{word.label}}</span></td>
       <td data-label="Score" class="num">{{vocabulary.score(r.score)}}</td>
       <td data-label="Duration" class="num nowrap">{{vocabulary.duration(r.duration_ms)}}</td>
-      % if r.error and len(r.error) > 240:
+      % why = reasons.get((r.test_id, r.target))
+      % if why:
+      <td data-label="Why"><ul class="reasons" data-testid="case-reasons">
+        % for reason in why:
+        <li>{{h.short(reason)}}</li>
+        % end
+      </ul></td>
+      % elif r.error and len(r.error) > 240:
       <td data-label="Error" class="error" title="{{r.error}}">{{h.short(r.error)}}</td>
       % else:
       <td data-label="Error" class="error">{{r.error or ''}}</td>
@@ -95,7 +109,9 @@
     <tr class="missing-row"><td colspan="{{n_cols}}"><span class="badge tone-idle status-missing">missing</span>
       {{h.plural(counts['missing'])}} planned but with no result yet (agentv never ran them, or was stopped first)
       % if missing_pairs:
-      · <a href="{{query.url(base, status='missing')}}">list them</a>
+      · <a href="{{query.url(base, status='missing')}}" data-testid="missing-ids-link">list them</a>
+      % else:
+      % include('run_missing.tpl')
       % end
       </td></tr>
   % end

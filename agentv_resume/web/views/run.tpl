@@ -7,4 +7,7 @@
   </div>
   % include('run_notes.tpl')
   % include('rows.tpl')
+  % if get('history') is not None:
+  % include('run_history.tpl')
+  % end
 </section>
