@@ -137,11 +137,15 @@ def run_history(bench: Benchmark, run_id: str) -> list[dict]:
     jobs = bench.store.all()
     if not jobs:
         return []
-    refs = bench.project.runs()
+    refs = None
     out = []
     for job in jobs:
-        ref = bench.project.run_by_dir(Path(job.record["run_dir"]), refs)
-        if ref is None or ref.id != run_id:
+        recorded = job.record.get("run_id")  # jobs record their run's id; older ones only its dir
+        if recorded is None:
+            refs = refs if refs is not None else bench.project.runs()
+            ref = bench.project.run_by_dir(Path(job.record["run_dir"]), refs)
+            recorded = ref.id if ref is not None else None
+        if recorded != run_id:
             continue
         data = bench.store.status(job, with_log=False)
         data = add_outcome(bench, job, data, read_now=False)
