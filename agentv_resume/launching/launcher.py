@@ -128,8 +128,13 @@ def _refuse_if_written_by_another_agentv(run_dir: Path) -> None:
 
 def _record_plan(run_dir: Path, plan: dict, mode: str | None, job_id: str) -> None:
     """Beside the run: a fresh run (retry included) records its plan; a resume
-    keeps the plan the run was made with, and records one only if there was none."""
+    keeps the plan the run was made with, and records one only if there was none.
+    A rerun of picked cases (`--rerun-failed` with `--test-id`s, the page's
+    "Rerun selected") is a one-off: it never becomes the run's plan, or a later
+    Resume would keep to the picks and leave the rest of the run undone."""
     if mode in ("resume", "rerun_failed") and read_plan(run_dir) is not None:
+        return
+    if mode == "rerun_failed" and plan.get("test_ids"):
         return
     try:
         write_plan(run_dir, {**plan, "job_id": job_id, "written_at": now_iso()})

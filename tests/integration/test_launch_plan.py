@@ -109,3 +109,18 @@ def test_a_dry_run_into_a_real_run_is_refused_by_the_api(client, project, fake_a
     response = client.post(LAUNCH, {"suite_filter": "evals/greetings.yaml", "output": f"{RUNS}/interrupted",
                                     "resume": True, "dry_run": True})
     assert response.status == 400 and "mock rows" in response.json["error"]
+
+
+def test_rerunning_picked_cases_does_not_narrow_the_run(client, project, fake_agentv):
+    """The page's "Rerun selected" sends rerun_failed with test_ids: a one-off, not the run's plan."""
+    body = {"suite_filter": "evals/greetings.yaml", "test_ids": ["greet-2"], "target": ["default"],
+            "output": f"{RUNS}/errored", "rerun_failed": True}
+    response = client.post(LAUNCH, body)
+    assert response.status == 202, response.json
+    assert read_plan(project / RUNS / "errored") is None
+    from waiting import wait_for
+
+    wait_for(lambda: client.get(f"/api/eval/status/{response.json['id']}").json["status"]
+             in ("finished", "failed", "stopped", "lost"), 30, what="the fake agentv to end")
+    resume = client.get("/api/runs/errored").json["commands"]["resume"]
+    assert "--test-id" not in resume  # a later Resume still covers the whole run
