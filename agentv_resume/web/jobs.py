@@ -181,7 +181,7 @@ def job_page(studio: Studio, bench: Benchmark, job_id: str):
         status["command"] = Whole(status["command"])  # the Copy button copies it whole
     log, offset = job.log_since(0)
     return render(
-        "job.tpl", studio, title=f"Job {job.id} · studio-resume", bench=bench, job=status,
+        "job.tpl", studio, title=(f"Job on {status['run_id']}" if status.get("run_id") else f"Job {job.id}") + " · studio-resume", bench=bench, job=status,
         outcome=outcomes.outcome_view(studio, bench, status),
         log=Whole(log), log_offset=offset, terminal=status["status"] in TERMINAL,  # log_since bounds it
         status_url=bench.status_api(job.id), stop_url=bench.stop_api(job.id),

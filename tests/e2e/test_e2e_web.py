@@ -267,7 +267,8 @@ def test_job_survives_a_server_restart(project, serve, page, shots):
     finish_job(page, second, job_id, shots, planned=len(SLOW))
     assert_completed_in_place(run_dir, SLOW, before, runs_before)
     page.goto(second.url + "/jobs")
-    expect(page.locator("body")).to_contain_text(job_id)
+    # Listed after the restart (the link is named by the run, the id is its tail and label).
+    expect(page.get_by_role("link", name=f"Job {job_id}")).to_have_count(1)
     shots.take(page, "jobs-page")
     open_run(page, second, "slow")
     shots.take(page, "run-page-after")

@@ -585,9 +585,10 @@
         if (notify) { notify.hidden = true; }
         root.setAttribute("data-terminal", "1");
         tickElapsed();
-        // What the job did and what is left is drawn by the server: fetch the page once more.
+        // What the job did and what is left is drawn by the server: fetch the page once
+        // more and take its outcome box (no reload: the log, its scroll and focus stay).
         if (d.conclusion && !document.querySelector('[data-testid="job-outcome"]')) {
-          window.setTimeout(function () { window.location.reload(); }, 300);
+          insertOutcome(root);
         }
         if (notifyWanted && "Notification" in window && Notification.permission === "granted") {
           try {
@@ -608,6 +609,20 @@
     var clockTimer = window.setInterval(function () { tickElapsed(); if (ended) { window.clearInterval(clockTimer); } }, 1000);
     follow({ eventsUrl: eventsUrl, statusUrl: statusUrl, offset: function () { return offset; },
              withLog: true, onStatus: apply, isOver: function () { return ended; } });
+  }
+
+  function insertOutcome(root) {
+    fetch(window.location.pathname, { cache: "no-store", credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html || root.querySelector('[data-testid="job-outcome"]')) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var box = fresh.querySelector('[data-testid="job-outcome"]');
+        var anchor = root.querySelector('[data-testid="job-progress"]');
+        if (!box || !anchor) { return; }
+        anchor.parentNode.insertBefore(document.importNode(box, true), anchor);
+        refreshTimes(root);
+      }, function () { /* the page still shows the status; a reload shows the rest */ });
   }
 
   /* Server-sent events while the server offers them; the poll otherwise (no
