@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,14 @@ def test_a_counter_keeps_case_keys_not_rows(tmp_path):
     os.replace(tmp_path / "index.jsonl", tmp_path / "old")
     index.write_text("")  # agentv rewrote it shorter: never fewer than seen
     assert counter.count() == 50
+
+
+def test_a_counter_reads_agentvs_rows_the_same_with_or_without_escapes(tmp_path):
+    fixture = Path(__file__).resolve().parents[1] / "fixtures/agentv-project/.agentv/results/runs/default/errored"
+    rows = [json.loads(line) for line in (fixture / "index.jsonl").read_text().splitlines() if line.strip()]
+    odd = dict(rows[0], test_id='say "hi"\\n')  # escaped in the file: the slow path unescapes it
+    (tmp_path / "index.jsonl").write_text("".join(json.dumps(row, separators=(",", ":")) + "\n"
+                                                  for row in [*rows, odd, odd, rows[0]]))
+    counter = Counter(tmp_path, 0)
+    expected = {(row["test_id"], row["target"]) for row in rows} | {('say "hi"\\n', rows[0]["target"])}
+    assert counter.count() == len(expected) and counter.keys == expected
