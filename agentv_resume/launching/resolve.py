@@ -196,5 +196,10 @@ def _resolve(request: LaunchRequest, project: Project, reader: RunReader,
         run_dir = Path(output.real)
         _refuse_links(project, run_dir)
         return ResolvedLaunch(request, run_dir, request.output)
-    default = default_output(now, request.experiment)
-    return ResolvedLaunch(request, (project.root / default).resolve(), default)
+    # The default folder is checked like a given one: an experiment name with
+    # '..' in it, or a results folder that is a link, must not lead agentv out.
+    default = _checked(project, "the default output (from the experiment name)", default_output(now, request.experiment))
+    problem = _run_around(project, default)
+    if problem:
+        raise _bad(f"the default output {default.arg!r} {problem}")
+    return ResolvedLaunch(request, Path(default.real), default.arg)

@@ -187,3 +187,33 @@ def test_whatever_output_is_accepted_lands_inside_and_clobbers_no_run(linked, pa
         assert not any(inside_by_text(real, run) or inside_by_text(run, real) for run in runs)
         assert not inside_by_text(real, os.path.realpath(linked / RUNS))
         assert posixpath.isabs(absolute)
+
+
+# --- the default output is checked too ------------------------------------------------------
+
+@pytest.mark.parametrize("experiment", ["../../../../outside", "x/../../../../../y"])
+def test_an_experiment_name_cannot_lead_the_default_output_out_of_the_project(linked, experiment):
+    _refused(linked, {**SUITE, "experiment": experiment})
+
+
+@pytest.mark.parametrize("experiment", ["..", "."])
+def test_a_dotted_experiment_name_reaches_agentv_as_the_checked_folder(linked, experiment):
+    prepared = _prepare(linked, {**SUITE, "experiment": experiment})
+    output = _arg(prepared.args, "--output")
+    assert ".." not in output.split("/") and "." not in output.split("/")
+    assert inside_by_text(str(linked), node_resolve(str(linked), output))
+
+
+def test_a_results_folder_that_links_out_of_the_project_is_refused_for_a_fresh_run(linked):
+    results = linked / ".agentv" / "results"
+    shutil.move(results, linked.parent / "results-elsewhere")
+    results.symlink_to(linked.parent / "results-elsewhere")
+    message = _refused(linked, SUITE)
+    assert "link" in message and "inside the project" in message
+
+
+def test_the_default_output_reaches_agentv_as_checked(linked):
+    prepared = _prepare(linked, {**SUITE, "experiment": "nightly"})
+    output = _arg(prepared.args, "--output")
+    assert output.startswith(".agentv/results/runs/nightly/")
+    assert prepared.run_dir == linked / output
