@@ -134,3 +134,16 @@ def test_a_fifo_job_log_does_not_hang_its_outcome_tail(tmp_path):
 
     os.mkfifo(tmp_path / LOG_NAME)
     assert log_tail(tmp_path) == ""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "deep", "deeper"])
+def test_a_hostile_job_record_does_not_hang_or_break_the_jobs_list(project, kind):
+    from agentv_resume.jobs.record import RECORD_NAME
+
+    job_dir = project / ".agentv" / "studio-resume" / "jobs" / "20260101-000000-abcdef"
+    job_dir.mkdir(parents=True)
+    _replace(job_dir / RECORD_NAME, kind)
+    client = client_for(project)
+    assert client.get("/api/eval/runs").status == 200
+    assert client.get("/jobs").status == 200
+    assert client.get("/api/eval/status/20260101-000000-abcdef").status in (200, 404)
