@@ -88,22 +88,40 @@ def complete_runs(ctx, param, incomplete: str) -> list[CompletionItem]:
         project = _project(ctx)
         if project is None:
             return []
-        refs = [ref for ref in project.runs(benchmarks=False) if ref.id.startswith(incomplete)]
+        from agentv_resume.runs import idcache
+
+        want_help = _wants_help()
+        if want_help:
+            runs = [run for run in idcache.cached_runs(project) if run[0].startswith(incomplete)]
+        else:  # bash shows no help: the ids are all it needs
+            ids = idcache.cached_run_ids(project)
+            ids = ids if not incomplete else [run_id for run_id in ids if run_id.startswith(incomplete)]
     except Exception:
         return []
-    want_help = _wants_help()
     items = []
     if "last".startswith(incomplete):
         items.append(CompletionItem("last", help=_last_help(project) if want_help else None))
-    describer = _Describer(project) if want_help else None
-    for ref in refs:
-        items.append(CompletionItem(ref.id, help=describer.help(ref) if describer else None))
+    if not want_help:
+        items.extend(map(CompletionItem, ids))
+        return items
+    describer = _Describer(project)
+    for run_id, mtime, run_dir in runs:
+        items.append(CompletionItem(run_id, help=describer.help(_Ref(run_id, mtime, run_dir))))
     return items
 
 
 def complete_runs_or_paths(ctx, param, incomplete: str) -> list[CompletionItem]:
     """A run id when one matches, else a path (left to the shell)."""
     return complete_runs(ctx, param, incomplete) or [CompletionItem(incomplete, type="file")]
+
+
+class _Ref:
+    """What the describer reads of a run."""
+
+    __slots__ = ("id", "mtime", "run_dir")
+
+    def __init__(self, run_id: str, mtime: float, run_dir: str):
+        self.id, self.mtime, self.run_dir = run_id, mtime, run_dir
 
 
 def _last_help(project) -> str:

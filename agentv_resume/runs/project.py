@@ -9,8 +9,7 @@ from pathlib import Path
 
 from agentv_resume.errors import NotFound
 from agentv_resume.files import read_json_or
-from agentv_resume.runs.run import BENCHMARK_NAME, INDEX_NAME
-from agentv_resume.runs.scanner import file_stamp
+from agentv_resume.runs.names import BENCHMARK_NAME, INDEX_NAME, file_stamp
 
 AGENTV_DIR = ".agentv"
 RESULTS_DIR = "results"
@@ -247,16 +246,22 @@ class Project:
         self.extra_run_dirs = None
 
     # --- discovery ---------------------------------------------------------
-    def _run_dirs(self, benchmarks: bool = True) -> list[tuple[str, tuple[str, ...], str, os.stat_result, tuple]]:
+    def _run_dirs(self, benchmarks: bool = True,
+                  walked: dict | None = None) -> list[tuple[str, tuple[str, ...], str, os.stat_result, tuple]]:
         """(path, folders between results/ and the run, name, index.jsonl's stat,
         benchmark.json's stamp) of every run.
 
         Plain strings, and two stats per run relative to an open folder (not
         a whole path each): this runs on every runs-list request.
+        ``walked``: filled with each folder walked -> (device, inode, mtime_ns),
+        taken before it is listed (a run that comes or goes changes them).
         """
         found: list = []
 
         def walk(fd: int, directory: str, parts: tuple[str, ...], depth: int) -> None:
+            if walked is not None:
+                st = os.fstat(fd)
+                walked[directory] = (st.st_dev, st.st_ino, st.st_mtime_ns)
             try:
                 with os.scandir(fd) as listing:
                     entries = [entry.name for entry in listing if entry.is_dir(follow_symlinks=False)]
@@ -306,13 +311,13 @@ class Project:
                 self._results_rel = ""  # outside the root: paths are shown resolved, one by one
         return self._results_rel
 
-    def runs(self, *, benchmarks: bool = True) -> list[RunRef]:
+    def runs(self, *, benchmarks: bool = True, walked: dict | None = None) -> list[RunRef]:
         """Every run, newest first, with ids unique within the project.
 
         ``benchmarks=False``: without benchmark.json's stamp (a <TAB> wants
-        ids only: one stat per run, not two)."""
+        ids only: one stat per run, not two).  ``walked``: see ``_run_dirs``."""
         # By path: which of two clashing ids gets the "-2" never depends on the listing order.
-        found = self._run_dirs(benchmarks)
+        found = self._run_dirs(benchmarks, walked)
         found.sort(key=_first)
         paths = [item[0] for item in found]
         named = self._named

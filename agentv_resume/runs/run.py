@@ -16,10 +16,9 @@ from agentv_resume.runs.plan import read_plan
 from agentv_resume.runs.prediction import Forecast, forecast
 from agentv_resume.runs.scanner import IndexSnapshot
 from agentv_resume.files import Unreadable, read_json
+from agentv_resume.runs.names import BENCHMARK_NAME, INDEX_NAME  # noqa: F401  (re-exported)
 
-INDEX_NAME = "index.jsonl"
 DRY_RUN_SUFFIX = "-dry-run"
-BENCHMARK_NAME = "benchmark.json"
 _MISSING = object()
 BENCHMARK_MAX_BYTES = 16 * 1024 * 1024  # agentv's are a few KiB
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from agentv_resume.files import open_regular
 from agentv_resume.runs.index import IndexState, apply_line, apply_lines
+from agentv_resume.runs.names import file_stamp
 
 CHUNK_BYTES = 4 * 1024 * 1024
 # Reading more than this pauses Python's cyclic garbage collector (see
@@ -27,11 +28,6 @@ _PAUSE_GC_BYTES = 1024 * 1024
 # Bytes kept from just before the committed offset, to notice a file that was
 # rewritten (not appended to) with a size at least as large as before.
 _GUARD_BYTES = 64
-
-
-def file_stamp(st: os.stat_result) -> tuple:
-    """What says a file is unchanged: its identity (device, inode), size and mtime."""
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 @dataclass

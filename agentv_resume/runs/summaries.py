@@ -30,9 +30,10 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from agentv_resume.runs.names import state_dir
+
 DB_NAME = "summaries.sqlite3"
-# Beside the jobs of this tool (jobs.record.STATE_DIR): the project's own state.
-_STATE = (".agentv", "studio-resume")
+
 # SQLite's companions of DB_NAME: each could be a planted link.
 _COMPANIONS = ("", "-wal", "-shm", "-journal")
 # After a failed opening (a read-only folder...), the next try waits this long.
@@ -47,8 +48,8 @@ _SCHEMA = (
 
 
 def summaries_dir(project_root: Path) -> Path:
-    """Where a project's saved summaries live."""
-    return Path(project_root).joinpath(*_STATE)
+    """Where a project's saved summaries live: beside the jobs of this tool."""
+    return state_dir(project_root)
 
 
 class SummaryStore:
