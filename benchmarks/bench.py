@@ -599,11 +599,13 @@ def bench_poll(report: Report, sizes: Sizes, tmp: Path, repeats: int) -> None:
     steps = sorted({max(2, sizes.big_records // 20), sizes.big_records // 4, sizes.big_records // 2,
                     sizes.big_records})
     costs = {}
+    # A fresh run of a suite with a case for every row written below, so the
+    # progress (capped by the plan) can count each one.
+    gen.write_suite(root, "growing", sizes.big_records + 4 * repeats + 10)
     with ours(root, env) as server:
-        # A fresh run (no plan to cap its progress): the stand-in waits, and
-        # this loop writes its rows the way agentv appends them.
+        # The stand-in waits; this loop writes the rows as agentv appends them.
         status, answer = post_json(server.port, "/api/eval/run", {
-            "suite_filter": "evals/greetings.yaml", "target": "default", "output": str(run_dir.relative_to(root))})
+            "suite_filter": "evals/growing.yaml", "target": "default", "output": str(run_dir.relative_to(root))})
         if status != 202:
             raise RuntimeError(f"launch answered {status}: {answer}")
         job_id = answer["id"]

@@ -97,6 +97,16 @@ def make_project(root: Path) -> Path:
     return root
 
 
+def write_suite(root: Path, name: str, count: int) -> Path:
+    """evals/<name>.yaml with cases case-000000... (the ids Rows writes): a plan that big."""
+    lines = [f"name: {name}", "tests:"]
+    lines += [f"  - {{id: case-{n:06d}, input: greet, assert: [{{type: contains, value: Hello}}]}}"
+              for n in range(count)]
+    path = Path(root) / "evals" / f"{name}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def _write(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
