@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -33,13 +34,16 @@ def state_key(item: dict) -> str:
 
 def run_summaries(project, reader, store) -> list[dict]:
     """The runs list as GET /api/runs gives it; a run that cannot be read still lists."""
+    from agentv_resume.jobs.lock import LOCK_NAME
     from agentv_resume.runs.report import run_summary
 
     out = []
     for ref in project.all_runs():
         try:
             view = reader.read(ref.run_dir, ref.index_stamp)
-            out.append(run_summary(ref, view, project, store.active_for(ref.run_dir)))
+            # No lock file, no job: one stat instead of opening a lock per run (as the runs page does).
+            active = store.active_for(ref.run_dir) if os.path.exists(os.path.join(ref.path, LOCK_NAME)) else None
+            out.append(run_summary(ref, view, project, active))
         except Exception as exc:  # one broken run must never hide the others
             out.append({"id": ref.id, "run_dir": project.relative(ref.run_dir), "experiment": ref.experiment,
                         "timestamp": None, "suite_filter": None, "counts": None, "records": 0, "planned": None,
