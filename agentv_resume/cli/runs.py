@@ -55,11 +55,11 @@ def run_summaries(project, reader, store) -> list[dict]:
 
 @click.command(short_help="List the runs, newest first, with state and counts.",
                epilog=examples("studio-resume runs",
-                               "studio-resume runs --state needs-attention   # errored or incomplete",
+                               "studio-resume runs --state needs-attention   # what Resume or Rerun would act on",
                                "studio-resume runs --state running --json"))
-@click.option("--state", "states", multiple=True, type=click.Choice(STATES),
-              help="Only runs in this state, as the page words it (repeatable). failed: every case ran, "
-                   f"some failed their checks; needs-attention: {ATTENTION_HELP}.")
+@click.option("--state", "states", multiple=True, type=click.Choice(STATES), metavar="STATE",
+              help=f"Only runs in this state, as the page words it (repeatable): {', '.join(STATES)}. "
+                   f"failed: every case ran, some failed their checks; needs-attention: {ATTENTION_HELP}.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"runs": [...]}, as GET /api/runs answers.')
 @project_option
 @click.pass_context
