@@ -13,7 +13,7 @@ from agentv_resume.jobs.store import JobStore
 from agentv_resume.launching.actions import action_body
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from runbuilders import make_run, row, write_suite
+from runbuilders import add_run, make_run, row, write_suite
 from web_support import (  # noqa: F401  (client is a fixture)
     RUNS_DIR, body_of, client, client_for, find, one, order_runs, parse, text_of,
 )
@@ -532,3 +532,18 @@ def test_rows_can_be_searched_filtered_by_missing_and_sorted(client, project):
     assert text_of(chip) == "2 missing"
     none = client.get("/runs/mixed?q=nothing-like-this").text
     assert "No case matches." in none
+
+
+def test_runs_list_rows_carry_what_search_and_filters_need(client, project):
+    add_run(project, "matrix")
+    html = client.get("/").text
+    rows = {e.get("data-run-id"): e for e in parse(html) if e.tag == "tr" and e.get("data-run-id")}
+    assert "alt" in rows["matrix"].get("data-search").split() and "evals/greetings.yaml" in rows["matrix"].get("data-search")
+    assert {k: (r.get("data-state"), r.get("data-attention")) for k, r in rows.items()} == {
+        "all-ok": ("complete", "0"), "errored": ("errored", "1"), "interrupted": ("incomplete", "1"),
+        "quality-only": ("failed", "1"), "matrix": ("errored", "1")}
+    assert rows["interrupted"].get("data-problems") == "6"
+    toolbar = one(html, data_role="runs-toolbar")
+    assert "hidden" in toolbar.attrs  # shown by the page script; without it every run is listed
+    attention = next(e for e in parse(html) if e.get("data-filter") == "attention")
+    assert "4" in text_of(attention)

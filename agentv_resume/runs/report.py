@@ -40,6 +40,7 @@ def run_summary(ref: RunRef, view: RunView, project: Project, active_job: str | 
         "experiment": view.experiment or ref.experiment,
         "timestamp": view.benchmark.timestamp,
         "suite_filter": view.suite_filter,
+        "targets": view.targets,  # the runs list searches them
         "counts": counts,
         "records": view.unique,
         "planned": view.planned,
