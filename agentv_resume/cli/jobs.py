@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from agentv_resume.cli.common import examples, project_of, project_option
+from agentv_resume.safetext import json_for_terminal
 
 
 def job_data(project, store, job, refs=None, reader=None) -> dict:
@@ -65,7 +66,7 @@ def jobs(ctx: click.Context, as_json: bool) -> None:
     refs = project.all_runs() if found else []
     items = [job_data(project, store, job, refs) for job in found]
     if as_json:
-        click.echo(json.dumps({"jobs": items}, indent=2, ensure_ascii=False))
+        click.echo(json_for_terminal(json.dumps({"jobs": items}, indent=2, ensure_ascii=False)))
         return
     if not items:
         click.echo(f"studio-resume: no jobs yet in {project.root} "

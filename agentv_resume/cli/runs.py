@@ -8,6 +8,7 @@ import sys
 import click
 
 from agentv_resume.cli.common import examples, project_of, project_option
+from agentv_resume.safetext import json_for_terminal
 
 # The runs page's words (vocabulary.RUN) and its one-click "Needs attention"
 # (vocabulary.ATTENTION), spelt here so a <TAB> need not import the vocabulary
@@ -84,7 +85,7 @@ def runs(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         for item in items:
             item.pop("updated", None)
-        click.echo(json.dumps({"runs": items}, indent=2, ensure_ascii=False))
+        click.echo(json_for_terminal(json.dumps({"runs": items}, indent=2, ensure_ascii=False)))
         return
     if not items:
         what = f"no run is {' or '.join(states)}" if states else "no runs yet"

@@ -13,6 +13,8 @@ import sys
 
 import click
 
+from agentv_resume.safetext import for_terminal
+
 # The pages' tones (vocabulary.py), as terminal colours: green only for
 # "nothing left to do", a failed run amber, never green.
 _TONE_COLOURS = {"good": "green", "warn": "yellow", "bad": "red", "live": "cyan", "idle": None}
@@ -150,6 +152,12 @@ def table(columns: tuple[str, ...], rows: list[list], painter: Painter) -> str:
     def text(cell) -> str:
         return cell[1] if isinstance(cell, tuple) else cell
 
+    def safe(cell):
+        # A cell's text may come from a file (a suite path in benchmark.json, a
+        # run's folder name): shown with its escapes visible, then coloured by us.
+        return (cell[0], for_terminal(cell[1])) if isinstance(cell, tuple) else for_terminal(cell)
+
+    rows = [[safe(cell) for cell in row] for row in rows]
     widths = [len(title) for title in columns]
     for row in rows:
         for n, cell in enumerate(row):

@@ -94,3 +94,18 @@ def test_a_real_sigint_during_inspect_is_exit_130(project, tmp_path):
             proc.communicate()
     assert proc.returncode == 130, err
     assert "Aborted" not in err and "Traceback" not in err
+
+
+def test_the_runs_list_shows_a_hostile_suite_path_as_text(project, cli):
+    run_dir = make_run(project, "hostile-suite", [row("t-1")], planned=1)
+    bench = json.loads((run_dir / "benchmark.json").read_text())
+    hostile_name = "evals/\x1b]0;pwned\x07\u202egreetings.yaml"
+    (project / hostile_name).write_bytes((project / "evals" / "greetings.yaml").read_bytes())
+    bench["metadata"]["eval_file"] = str(project / hostile_name)
+    (run_dir / "benchmark.json").write_text(json.dumps(bench))
+    listed = cli("--project", project, "runs", "--json")
+    assert any("pwned" in (r.get("suite_filter") or "") for r in json.loads(listed.stdout)["runs"]), listed.stdout
+    for args in (["runs"], ["runs", "--json"], ["jobs"], ["jobs", "--json"]):
+        result = cli("--project", project, *args)
+        assert result.exit_code == 0, result.output
+        assert not (set(result.stdout) & (UNSAFE - {"\n"})), (args, result.stdout)
