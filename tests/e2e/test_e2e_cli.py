@@ -34,7 +34,8 @@ def test_cli_launch_resume_finishes_the_run_in_place(project, e2e_env, serve, pa
     assert wait_for_job_status(page, timeout=15) == "finished"
     shots.take(page, "job-page")
     page.goto(f"{server.url}/jobs")
-    expect(page.locator("body")).to_contain_text(job.group(1))
+    # The jobs list links each job by its id (the link text is a short form of it).
+    expect(page.locator(f'a[href="/jobs/{job.group(1)}"]').first).to_be_visible()
     shots.take(page, "jobs-page")
     page.goto(f"{server.url}/runs/interrupted")
     page.wait_for_load_state("networkidle")
