@@ -706,6 +706,8 @@ def main(argv=None) -> int:
     agentv = None if args.skip_agentv or args.smoke else args.agentv
     sections = args.only or SECTIONS
     report = Report(judge=not args.smoke)
+    # A SIGTERM (timeout, a cancelled CI job) unwinds like Ctrl-C: every server is closed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     tmp = Path(tempfile.mkdtemp(prefix="studio-resume-bench-"))
     print(f"studio-resume bench{' (smoke)' if args.smoke else ''} in {tmp}; {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; agentv serve: {agentv or 'not run'}", flush=True)

@@ -71,10 +71,11 @@ def _benchmark_template() -> dict:
     return json.loads((FIXTURE / RUNS / "default" / "errored" / "benchmark.json").read_text())
 
 
-def benchmark_bytes(template: dict, project: Path, planned: int, timestamp: str) -> bytes:
+def benchmark_bytes(template: dict, project: Path, planned: int, timestamp: str,
+                    eval_file: str = "evals/greetings.yaml") -> bytes:
     data = json.loads(json.dumps(template))
     meta = data["metadata"]
-    meta.update(eval_file=str(project / "evals" / "greetings.yaml"), planned_test_count=planned,
+    meta.update(eval_file=str(project / eval_file), planned_test_count=planned,
                 timestamp=timestamp, tests_run=[f"case-{n:06d}" for n in range(min(planned, 5))])
     return json.dumps(data, indent=2).encode()
 
@@ -86,11 +87,16 @@ def statuses(count: int, rng: random.Random) -> list[str]:
 
 # --- projects --------------------------------------------------------------------
 
+SMALL_SUITE_CASES = 6  # the small runs' suite: case-000000..case-000005
+
+
 def make_project(root: Path) -> Path:
-    """An agentv project with the fixture's suites and targets and no run yet."""
+    """An agentv project with the fixture's suites and targets and no run yet;
+    evals/greetings.yaml holds the cases the small runs record (case-000000...)."""
     root = Path(root)
     root.mkdir(parents=True)
     shutil.copytree(FIXTURE / "evals", root / "evals")
+    write_suite(root, "greetings", SMALL_SUITE_CASES)
     (root / ".agentv").mkdir()
     shutil.copy(FIXTURE / ".agentv" / "targets.yaml", root / ".agentv" / "targets.yaml")
     (root / RUNS / "default").mkdir(parents=True)
@@ -99,7 +105,7 @@ def make_project(root: Path) -> Path:
 
 def write_suite(root: Path, name: str, count: int) -> Path:
     """evals/<name>.yaml with cases case-000000... (the ids Rows writes): a plan that big."""
-    lines = [f"name: {name}", "tests:"]
+    lines = [f"name: {name}", "tests:"]  # flow style, one case a line: quick to write and read
     lines += [f"  - {{id: case-{n:06d}, input: greet, assert: [{{type: contains, value: Hello}}]}}"
               for n in range(count)]
     path = Path(root) / "evals" / f"{name}.yaml"
@@ -154,9 +160,17 @@ def make_runs(root: Path, count: int, *, rows: int = 5, experiment: str = "defau
     return made
 
 
+BIG_RUN_SUITE = "evals/archived.yaml"
+
+
 def make_big_run(root: Path, records: int, *, name: str = "big", experiment: str = "default",
-                 seed: int = 11) -> Path:
-    """One run of ``records`` records (about 1.7 KB each: 500,000 make ~850 MB)."""
+                 seed: int = 11, eval_file: str = BIG_RUN_SUITE) -> Path:
+    """One run of ``records`` records (about 1.7 KB each: 500,000 make ~850 MB).
+
+    Its suite file (``eval_file``) is not in the project by default: a YAML
+    suite of 500,000 cases takes the suite reader a minute, a cost of its
+    own (not of reading the run), so the big runs are measured as runs whose
+    suite has since gone (their prediction comes from planned_test_count)."""
     root = Path(root)
     rng = random.Random(seed)
     encoder = Rows()
@@ -173,7 +187,7 @@ def make_big_run(root: Path, records: int, *, name: str = "big", experiment: str
                 batch, size = [], 0
         out.write(b"".join(batch))
     _write(run_dir / "benchmark.json",
-           benchmark_bytes(_benchmark_template(), root, records, "2026-11-24T13:00:00.000Z"))
+           benchmark_bytes(_benchmark_template(), root, records, "2026-11-24T13:00:00.000Z", eval_file))
     return run_dir
 
 

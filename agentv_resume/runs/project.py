@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import time
 from pathlib import Path
 
 from agentv_resume.errors import NotFound
@@ -26,6 +27,7 @@ _BENCHMARK_SUFFIX = os.sep + BENCHMARK_NAME
 _RELATIVE_CACHE = 20_000
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 MISSING = ("missing",)  # the stamp of a file that is not there
+_RACY_SECONDS = 2.0
 
 
 class ProjectNotFound(NotFound):
@@ -240,6 +242,8 @@ class Project:
         self._relative: dict[str, str] = {}
         self._refs: dict[str, RunRef] = {}
         self._results_rel: str | None = None
+        self._by_id: dict[str, RunRef] = {}
+        self._walked: tuple[dict, float] | None = None
         self._named: tuple[list[str], list[tuple[str, str]]] | None = None
         # Run directories that callers know of beyond results/ (the CLI: those its
         # jobs worked on), as a callable: asked only when a RUN is looked up or listed.
@@ -317,6 +321,8 @@ class Project:
         ``benchmarks=False``: without benchmark.json's stamp (a <TAB> wants
         ids only: one stat per run, not two).  ``walked``: see ``_run_dirs``."""
         # By path: which of two clashing ids gets the "-2" never depends on the listing order.
+        walked = {} if walked is None else walked
+        started = time.time()
         found = self._run_dirs(benchmarks, walked)
         found.sort(key=_first)
         paths = [item[0] for item in found]
@@ -342,8 +348,44 @@ class Project:
             kept[path] = ref
             refs.append(ref)
         self._refs = kept  # the refs of an unchanged run are reused: no new object per run per call
+        self._by_id = {ref.id: ref for ref in refs}
+        self._walked = (walked, started) if benchmarks else None
         refs.sort(key=_newest_first)
         return refs
+
+    def _known_run(self, run_id: str) -> RunRef | None:
+        """The run with this id as the last walk named it, when no folder that
+        walk went through has changed since (a run that comes or goes changes
+        its parent): a few stats, not one per run.  None: walk again."""
+        if self._walked is None:
+            return None
+        walked, started = self._walked
+        for directory, stamp in walked.items():
+            try:
+                st = os.stat(directory)
+            except OSError:
+                return None
+            # A folder changed close to the walk may change again unseen within its mtime's tick.
+            if (st.st_dev, st.st_ino, st.st_mtime_ns) != stamp or started - stamp[2] / 1e9 < _RACY_SECONDS:
+                return None
+        ref = self._by_id.get(run_id)
+        if ref is None:
+            return None
+        try:
+            st = os.stat(ref.path + _INDEX_SUFFIX)
+        except OSError:
+            return None
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        try:
+            benchmark = file_stamp(os.stat(ref.path + _BENCHMARK_SUFFIX))
+        except FileNotFoundError:
+            benchmark = MISSING
+        except OSError:
+            benchmark = None
+        if stamp != ref.index_stamp or benchmark != ref.benchmark_stamp:
+            ref = RunRef(ref.id, ref.path, ref.experiment, st.st_mtime, stamp, benchmark, ref.relative)
+            self._refs[ref.path] = self._by_id[ref.id] = ref
+        return ref
 
     def outside_runs(self, refs: list[RunRef] | None = None) -> list[RunRef]:
         """Runs written with `--output` outside .agentv/results/ that agentv's
@@ -376,6 +418,11 @@ class Project:
         return sorted(refs + self.outside_runs(refs), key=_newest_first)
 
     def run_by_id(self, run_id: str) -> RunRef | None:
+        """The run with this id: from the last walk while no folder changed
+        (a run page of a 50,000-run project walks no 50,000 runs), else by a walk."""
+        known = self._known_run(run_id)
+        if known is not None:
+            return known
         for ref in self.runs():
             if ref.id == run_id:
                 return ref
