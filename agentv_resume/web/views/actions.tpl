@@ -37,7 +37,12 @@
       % if b['mode'] == 'resume':
       aria-keyshortcuts="r"
       % end
-      title="{{b['title']}}">{{b['label']}}
+      title="{{b['title']}}">
+      % head, sep, count = b['label'].partition(' — ')
+      <span class="nowrap">{{head}}</span>
+      % if sep:
+      <span class="nowrap">— {{count}}</span>
+      % end
       % if studio.read_only:
       <span class="tag">read-only</span>
       % end
