@@ -202,7 +202,7 @@ def parse_line_fast(raw: bytes):
     ``parse_line``, and so do the rare rows whose read fields orjson may
     read differently (a score beyond 64 bits, an error that is not a string)
     and JSON that is not an object (a rejected row).
-    tests/test_perf_equivalence.py holds both to the same answers.
+    tests/unit/test_perf_equivalence.py holds both to the same answers.
     """
     try:
         value = _orjson_loads(raw)

@@ -39,6 +39,16 @@ URL_RE = re.compile(r"https?://(?:127\.0\.0\.1|localhost|\[::1\]):\d+/?")
 _screenshot_dirs: list[Path] = []
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/e2e is e2e (before `-m 'not e2e'` deselects): the default
+    suite never starts the real agentv, whether or not a file remembers its marker."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 # --- what the e2e tests need ---------------------------------------------------
 
 def _in_ci() -> bool:

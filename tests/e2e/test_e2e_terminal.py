@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from agentv_project import RUNS, set_delay
 from e2e_support import studio_resume_cmd
-from waiting import wait_for
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

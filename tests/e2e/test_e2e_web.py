@@ -7,7 +7,7 @@ import re
 import signal
 
 import pytest
-from waiting import wait_for
+from support.waiting import wait_for
 from agentv_project import GREETINGS, LONG, RUNS, SLOW, last_status, lines_by_test, read_rows, run_dirs, set_delay
 from e2e_support import (
     TERMINAL,

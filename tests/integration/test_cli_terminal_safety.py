@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from runbuilders import make_run, row
+from support.builders import make_run, row
 
 pytestmark = pytest.mark.timeout(60)
 

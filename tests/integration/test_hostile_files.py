@@ -12,8 +12,8 @@ from click.shell_completion import ShellComplete
 
 from agentv_resume.cli import completion
 from agentv_resume.cli import main
-from runbuilders import make_run, row
-from web_support import client_for
+from support.builders import make_run, row
+from support.web import client_for
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -15,7 +15,8 @@ import pytest
 
 from agentv_resume.jobs.record import STOP_NAME
 from agentv_resume.jobs.runner import run_job
-from standin import INTERRUPTED, RESUME_INTERRUPTED, fresh, launcher, short_grace, standins, wait_for  # noqa: F401
+from support.standin import INTERRUPTED, RESUME_INTERRUPTED, fresh
+from support.waiting import wait_for
 
 pytestmark = [pytest.mark.usefixtures("short_grace"), pytest.mark.timeout(90)]
 
@@ -97,7 +98,7 @@ def test_launch_killed_by_a_signal_stops_agentv_and_exits_128_plus_it(project, l
 
 
 def test_a_status_get_leaves_a_running_and_a_finished_job_dir_byte_identical(launcher, standins, project):
-    from web_support import client_for
+    from support.web import client_for
 
     gate = project / "gate"
     agentv = standins([("print", "working\n"), ("wait", str(gate))])

@@ -1,6 +1,6 @@
 """A job's outcome, end to end through the server and the CLI (issue 13).
 
-"agentv" here replays a job the real agentv 4.42.4 did (replay_agentv.py); the
+"agentv" here replays a job the real agentv 4.42.4 did (tests/support/replay.py); the
 real CLI itself runs in tests/e2e/test_e2e_outcomes.py.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from replay_agentv import launch_and_wait, replay  # noqa: F401  (replay: a fixture)
+from support.replay import launch_and_wait
 
 from agentv_resume.jobs.outcome import BEFORE_NAME, OUTCOME_NAME
 

@@ -12,7 +12,7 @@ from agentv_resume.jobs import record
 from agentv_resume.jobs.progress import Counter
 from agentv_resume.jobs.store import JobStore, new_job_id
 from agentv_resume.runs.project import Project
-from web_support import client_for, find
+from support.web import client_for, find
 
 RUN = ".agentv/results/runs/default/errored"
 

@@ -18,7 +18,7 @@ from agentv_resume.launching.request import LaunchError
 from agentv_resume.paths import inside_by_text, node_resolve
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from runbuilders import RUNS
+from support.builders import RUNS
 
 SUITE = {"suite_filter": "evals/greetings.yaml"}
 

@@ -14,8 +14,8 @@ from agentv_resume.launching import launcher
 from agentv_resume.runs.plan import PLAN_NAME, read_plan, write_plan
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from runbuilders import RUNS, scenario_expected, scenario_project
-from web_support import client, client_for, fake_agentv  # noqa: F401  (fixtures)
+from support.builders import RUNS, scenario_expected, scenario_project
+from support.web import client_for
 
 LAUNCH = "/api/eval/run"
 
@@ -118,7 +118,7 @@ def test_rerunning_picked_cases_does_not_narrow_the_run(client, project, fake_ag
     response = client.post(LAUNCH, body)
     assert response.status == 202, response.json
     assert read_plan(project / RUNS / "errored") is None
-    from waiting import wait_for
+    from support.waiting import wait_for
 
     wait_for(lambda: client.get(f"/api/eval/status/{response.json['id']}").json["status"]
              in ("finished", "failed", "stopped", "lost"), 30, what="the fake agentv to end")

@@ -12,8 +12,8 @@ import pytest
 from agentv_resume.files import UnsafeFile
 from agentv_resume.jobs.lock import LOCK_NAME, acquire_lock, lock_holder
 from agentv_resume.jobs.runner import Output, ensure_trailing_newline
-from runbuilders import RUNS
-from web_support import client_for
+from support.builders import RUNS
+from support.web import client_for
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from agentv_resume.safetext import PAGE_TEXT_LIMIT
-from runbuilders import make_run, row
-from web_support import client_for, find
+from support.builders import make_run, row
+from support.web import client_for, find
 
 pytestmark = pytest.mark.timeout(120)
 

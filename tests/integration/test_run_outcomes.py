@@ -9,9 +9,9 @@ import re
 from html import unescape
 from urllib.parse import quote
 
-from runbuilders import make_run, row, run_dir_of
-from replay_agentv import launch_and_wait, replay  # noqa: F401  (replay: a fixture)
-from web_support import client_for
+from support.builders import make_run, row, run_dir_of
+from support.replay import launch_and_wait
+from support.web import client_for
 
 
 def case(test_id: str, target: str = "default", run: str = "errored", what: str = "case") -> str:

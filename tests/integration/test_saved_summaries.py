@@ -20,8 +20,8 @@ import pytest
 from agentv_resume.runs import reader as reader_module
 from agentv_resume.runs.scanner import IndexScanner
 from agentv_resume.runs.summaries import DB_NAME, summaries_dir
-from runbuilders import RUNS, make_run, row
-from web_support import client_for
+from support.builders import RUNS, make_run, row
+from support.web import client_for
 
 
 def listed(client) -> dict:

@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from runbuilders import RUNS, scenario_expected, scenario_project
+from support.builders import RUNS, scenario_expected, scenario_project
 
 
 @pytest.fixture

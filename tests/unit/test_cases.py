@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from runbuilders import run_dir_of
+from support.builders import run_dir_of
 
 from agentv_resume.runs.cases import case_artifacts, contained, failure_reasons, read_artifact, read_details
 

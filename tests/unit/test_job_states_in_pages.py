@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from agentv_resume.jobs.states import JobStatus, as_json
-from web_support import client_for, parse
+from support.web import client_for, parse
 
 APP_JS = Path(__file__).resolve().parents[2] / "agentv_resume" / "web" / "static" / "app.js"
 

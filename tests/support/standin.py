@@ -1,4 +1,4 @@
-"""A tiny real stand-in for the agentv CLI, and helpers to launch and watch jobs.
+"""The one fake agentv: a tiny real executable, and helpers to launch and watch jobs.
 
 pytest-subprocess cannot fake process groups, sessions, inherited locks or
 signals, so the process-level tests run this script as "agentv": a list of
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from waiting import wait_for  # noqa: F401  (re-exported)
+from support.waiting import wait_for
 
 from agentv_resume.jobs import process
 from agentv_resume.jobs.states import TERMINAL
@@ -85,6 +85,20 @@ for step in STEPS:
         os.kill(os.getpid(), arg or signal.SIGKILL)
     elif kind == "exit":
         sys.exit(arg)
+    elif kind == "env_cases":
+        # Driven by the environment, for jobs the server's supervisor starts:
+        # FAKE_AGENTV_ROWS cases (2), FAKE_AGENTV_DELAY s before each, exit FAKE_AGENTV_EXIT.
+        print("fake agentv", " ".join(args), flush=True)
+        print("cwd", os.getcwd(), flush=True)
+        for n in range(1, int(os.environ.get("FAKE_AGENTV_ROWS", "2")) + 1):
+            time.sleep(float(os.environ.get("FAKE_AGENTV_DELAY", "0")))
+            if "--output" in args:
+                os.makedirs(out, exist_ok=True)
+                with open(os.path.join(out, "index.jsonl"), "a") as handle:
+                    handle.write(json.dumps({{"test_id": "fake-%d" % n, "target": "default", "score": 1,
+                                              "execution_status": "ok"}}) + "\n")
+            print("case fake-%d done \u2713" % n, flush=True)
+        sys.exit(int(os.environ.get("FAKE_AGENTV_EXIT", "0")))
 '''
 
 

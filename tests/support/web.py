@@ -1,53 +1,26 @@
-"""Helpers shared by the web tests: a fake agentv executable, job waiting, HTML queries."""
+"""Helpers shared by the web tests: the app's client, the fake agentv as AGENTV_BIN, job waiting, HTML queries."""
 
 from __future__ import annotations
 
 import json
 import os
-import stat
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from waiting import wait_for  # noqa: F401  (re-exported)
 
 from agentv_resume.jobs.states import TERMINAL
 from agentv_resume.web.app import create_app
-from agentv_resume.web.testclient import Client
+from support.standin import StandIn
+from support.testclient import Client
+from support.waiting import wait_for
 
 RUNS_DIR = Path(".agentv/results/runs/default")
 
-# A stand-in for the agentv CLI, run for real by the real supervisor: it
-# appends result rows to --output/index.jsonl as agentv does, prints a line
-# per case, and can be slowed down (FAKE_AGENTV_DELAY) so Stop can be tested.
-FAKE_AGENTV = """\
-#!{python}
-import json, os, sys, time
-args = sys.argv[1:]
-print("fake agentv", " ".join(args), flush=True)
-print("cwd", os.getcwd(), flush=True)
-out = args[args.index("--output") + 1] if "--output" in args else None
-rows = int(os.environ.get("FAKE_AGENTV_ROWS", "2"))
-delay = float(os.environ.get("FAKE_AGENTV_DELAY", "0"))
-for n in range(1, rows + 1):
-    time.sleep(delay)
-    if out:
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "index.jsonl"), "a") as handle:
-            handle.write(json.dumps({{"test_id": "fake-%d" % n, "target": "default", "score": 1,
-                                      "execution_status": "ok"}}) + "\\n")
-    print("case fake-%d done ✓" % n, flush=True)
-sys.exit(int(os.environ.get("FAKE_AGENTV_EXIT", "0")))
-"""
-
-
 def write_fake_agentv(directory: Path) -> Path:
-    path = Path(directory) / "fake-agentv"
-    path.write_text(FAKE_AGENTV.format(python=sys.executable))
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
+    """The one fake agentv (support.standin), its steps set by FAKE_AGENTV_* variables."""
+    return StandIn(Path(directory), [("env_cases",)], name="fake-agentv").path
 
 
 @pytest.fixture
@@ -87,14 +60,15 @@ def run_body(project: Path, run: str, mode: str = "resume", **extra) -> dict:
 
 
 def wait_terminal(client: Client, job_id: str, prefix: str = "/api", timeout: float = 20.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        data = client.get(f"{prefix}/eval/status/{job_id}").json
-        if data["status"] in TERMINAL:
-            return data
-        if time.monotonic() > deadline:
-            raise AssertionError(f"job {job_id} still {data['status']} after {timeout}s: {data}")
-        time.sleep(0.05)
+    """The job's status once it has ended (through the API, as the page polls it)."""
+    seen: dict = {}
+
+    def ended():
+        seen.update(client.get(f"{prefix}/eval/status/{job_id}").json)
+        return seen["status"] in TERMINAL
+
+    wait_for(ended, timeout, what=f"job {job_id} to end (last: {seen.get('status')})", interval=0.05)
+    return seen
 
 
 

@@ -11,7 +11,7 @@ import pytest
 from agentv_resume.runs import reader as reader_module
 from agentv_resume.runs.reader import RunReader, read_run
 
-from runbuilders import RUNS, add_run, make_run, row, write_suite
+from support.builders import RUNS, add_run, make_run, row, write_suite
 
 
 def view_of(project: Path, name: str):

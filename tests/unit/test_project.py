@@ -11,7 +11,7 @@ import pytest
 
 from agentv_resume.runs.project import Project, ProjectNotFound, RunNotFound, find_project_root
 
-from runbuilders import RUNS, make_run, row, set_cache
+from support.builders import RUNS, make_run, row, set_cache
 
 
 # --- the root ---------------------------------------------------------------------

@@ -14,9 +14,8 @@ from agentv_resume.jobs.lock import lock_holder
 from agentv_resume.jobs.store import JobStore
 from agentv_resume.launching.launcher import detach
 from agentv_resume.launching.request import LaunchError
-from standin import (  # noqa: F401
-    INTERRUPTED, RESUME_INTERRUPTED, fresh, launcher, short_grace, standins, wait_for,
-)
+from support.standin import INTERRUPTED, RESUME_INTERRUPTED, fresh
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("short_grace")
 

@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from web_support import RUNS_DIR, client_for, wait_terminal
+from support.builders import FIXTURES
+from support.web import RUNS_DIR, client_for, wait_terminal
 
-OUTCOMES = Path(__file__).resolve().parents[1] / "fixtures" / "outcomes"
+OUTCOMES = FIXTURES / "outcomes"
 
 REPLAY = """\
 #!{python} -I

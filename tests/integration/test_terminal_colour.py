@@ -14,7 +14,7 @@ import pytest
 
 from agentv_resume.jobs.ansi import AnsiStripper, strip_ansi
 from agentv_resume.jobs.runner import run_job
-from standin import RESUME_INTERRUPTED, INTERRUPTED, launcher  # noqa: F401  (fixture)
+from support.standin import RESUME_INTERRUPTED, INTERRUPTED
 
 COLOURED_AGENTV = """#!{python}
 import os, sys

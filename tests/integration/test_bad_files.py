@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from runbuilders import RUNS, make_run, row
-from web_support import client, client_for, fake_agentv  # noqa: F401  (fixtures)
+from support.builders import RUNS, TESTS_DIR, make_run, row
+from support.web import client_for
 
 FIXTURE_RUNS = {"errored", "all-ok", "quality-only", "interrupted"}
 LISTS = ["/", "/api/runs", "/benchmarks/proj/", "/api/benchmarks/proj/runs", "/jobs", "/api/eval/runs",
@@ -201,12 +201,13 @@ def test_index_jsonl_that_is_not_a_regular_file(client, project):
 UNREADABLE_PROBE = r"""
 import json, sys
 from pathlib import Path
+sys.path.insert(0, sys.argv[1])
 from agentv_resume.web.app import create_app
-from agentv_resume.web.testclient import Client
-root = Path(sys.argv[1])
+from support.testclient import Client
+root = Path(sys.argv[2])
 client = Client(create_app([root]))
 out = {}
-for url in sys.argv[2:]:
+for url in sys.argv[3:]:
     response = client.get(url)
     out[url] = [response.status, response.body.decode("utf-8")[:20000]]
 print(json.dumps(out))
@@ -253,7 +254,7 @@ def test_unreadable_files_are_warnings(project):
                 pass
             else:
                 pytest.skip("chmod 000 does not deny reads here (CAP_DAC_OVERRIDE?)")
-        result = subprocess.run([*drop, sys.executable, "-c", UNREADABLE_PROBE, str(root), *urls],
+        result = subprocess.run([*drop, sys.executable, "-c", UNREADABLE_PROBE, str(TESTS_DIR), str(root), *urls],
                                 capture_output=True, text=True, timeout=60, cwd=root.parent)
         assert result.returncode == 0, result.stderr
         answers = json.loads(result.stdout)

@@ -19,7 +19,7 @@ import pytest
 from agentv_resume.jobs import process
 from agentv_resume.jobs.lock import LOCK_NAME, acquire_lock, lock_holder
 
-from runbuilders import RUNS, add_run, make_run, row
+from support.builders import RUNS, add_run, make_run, row
 
 ERRORED = ".agentv/results/runs/default/errored"
 EXPECTED_PRINT = ("agentv eval run evals/greetings.yaml --target default "
@@ -436,49 +436,6 @@ def test_ctrl_c_before_agentv_starts_exits_130(launch, fp, fake_agentv, agentv, 
     monkeypatch.setattr("agentv_resume.launching.launcher.prepare", interrupted)
     result = launch("--resume", "errored")
     assert result.exit_code == 130 and "interrupted" in result.stderr
-
-
-# --- the real agentv, once ------------------------------------------------------------------
-
-def _real_agentv() -> str | None:
-    import shutil
-
-    local = Path(__file__).resolve().parents[1] / ".tools" / "agentv" / "node_modules" / ".bin" / "agentv"
-    found = os.environ.get("AGENTV_BIN") or (str(local) if local.exists() else shutil.which("agentv"))
-    return found if found and shutil.which(found) else None
-
-
-@pytest.mark.e2e
-def test_real_agentv_rerun_failed_finishes_the_errored_run(cli, project, monkeypatch, tmp_path):
-    """`studio-resume launch --rerun-failed errored` in the project root, with
-    agentv 4.42.4 and the fixture's agent (no crash or wrong markers now):
-    greet-2, greet-3 (crashed) and greet-4 (wrong) run again and pass; the
-    lines of greet-1 and greet-5 stay byte for byte what they were."""
-    agentv = _real_agentv()
-    if agentv is None:
-        pytest.skip("the agentv CLI is not installed (scripts/setup, or set AGENTV_BIN)")
-    monkeypatch.setenv("AGENTV_BIN", agentv)
-    monkeypatch.setenv("AGENTV_NO_UPDATE_CHECK", "1")
-    monkeypatch.setenv("AGENTV_HOME", str(tmp_path / "agentv-home"))
-    index = project / RUNS / "errored" / "index.jsonl"
-    before = index.read_text().splitlines()
-    passing = {json.loads(line)["test_id"]: line for line in before if json.loads(line)["execution_status"] == "ok"}
-    assert sorted(passing) == ["greet-1", "greet-5"]
-
-    result = cli("launch", "--rerun-failed", "errored", cwd=project)
-
-    assert result.exit_code == 0, result.output
-    assert "Rerun-failed: found 5 existing result(s), skipping 2 completed." in result.stdout
-    assert "3/3" in result.stdout
-    assert "studio-resume: 5/5 cases done" in result.stderr
-    after = index.read_text().splitlines()
-    for position, line in enumerate(before):
-        if json.loads(line)["test_id"] in passing:
-            assert after[position] == line
-    data = json.loads(cli("--project", project, "inspect", "errored", "--json").stdout)
-    assert data["counts"] == {"ok": 5, "quality_failure": 0, "execution_error": 0, "missing": 0}
-    assert data["will_run"] == {"resume": 0, "rerun_failed": 0}
-    assert "==== studio-resume job " in (project / RUNS / "errored" / "console.log").read_text()
 
 
 def test_a_dry_run_into_a_real_run_is_refused(launch, project, fp):

@@ -14,7 +14,8 @@ import pytest
 
 from agentv_resume.jobs import process
 from agentv_resume.web import server as serve_module
-from web_support import TERMINAL, client_for, fake_agentv, wait_for  # noqa: F401  (fixture)
+from support.waiting import wait_for
+from support.web import TERMINAL, client_for
 
 pytest.importorskip("agentv_resume.demo")
 

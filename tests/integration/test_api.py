@@ -25,11 +25,9 @@ from agentv_resume.launching.actions import action_commands
 from agentv_resume.runs.report import run_detail
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from runbuilders import make_run, row
-from web_support import (  # noqa: F401  (fixtures)
-    RUNS_DIR, TERMINAL, client, client_for, fake_agentv, no_agentv, order_runs, run_body, wait_for,
-    wait_terminal,
-)
+from support.builders import make_run, row
+from support.waiting import wait_for
+from support.web import RUNS_DIR, TERMINAL, client_for, order_runs, run_body, wait_terminal
 
 LAUNCH = "/api/eval/run"
 PREVIEW = "/api/eval/preview"

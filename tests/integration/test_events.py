@@ -13,7 +13,7 @@ import pytest
 from agentv_resume.jobs.lock import acquire_lock
 from agentv_resume.jobs.store import JobStore
 from agentv_resume.web import events
-from web_support import RUNS_DIR, client, client_for  # noqa: F401  (client is a fixture)
+from support.web import RUNS_DIR, client_for
 
 LOG = "fini ✓\nline two\n".encode()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 
 import pytest
 
@@ -13,10 +12,8 @@ from agentv_resume.jobs.store import JobStore
 from agentv_resume.launching.actions import action_body
 from agentv_resume.runs.project import Project
 from agentv_resume.runs.reader import RunReader
-from runbuilders import add_run, make_run, row, write_suite
-from web_support import (  # noqa: F401  (client is a fixture)
-    RUNS_DIR, body_of, client, client_for, find, one, order_runs, parse, text_of,
-)
+from support.builders import add_run, make_run, row, write_suite
+from support.web import RUNS_DIR, body_of, client_for, find, one, order_runs, parse, text_of
 
 RESUME = "resume-run-button"
 RERUN = "rerun-failed-button"
@@ -253,23 +250,18 @@ def test_rows_are_paged(client, project):
     assert "Rows" not in errors  # 150 rows: one page
 
 
-def test_a_20000_record_run_renders_fast(client, project):
+def test_a_20000_record_run_opens_with_its_buttons_and_one_page_of_rows(client, project):
     run_dir = project / RUNS_DIR / "huge"
     run_dir.mkdir(parents=True)
     line = '{"test_id": "t-%05d", "target": "default", "score": %d, "execution_status": "%s"}\n'
     with open(run_dir / "index.jsonl", "w") as handle:
         for n in range(20000):
             handle.write(line % (n, n % 2, "ok" if n % 2 else "execution_error"))
-    started = time.perf_counter()
-    response = client.get("/runs/huge")
-    elapsed = time.perf_counter() - started
+    response = client.get("/runs/huge")  # its speed: benchmarks/bench.py
     assert response.status == 200
     assert text_of(_buttons(response.text)[RESUME]).startswith("Resume run — 10000 cases")
     assert len(response.body) < 200_000
-    assert elapsed < 3.0, f"first render took {elapsed:.2f}s"
-    started = time.perf_counter()
-    client.get("/runs/huge?page=50")
-    assert time.perf_counter() - started < 1.0
+    assert client.get("/runs/huge?page=50").status == 200
 
 
 def test_values_are_escaped(client, project):

@@ -33,8 +33,8 @@ from agentv_resume.runs.project import Project
 from agentv_resume.launching.request import KEYS, MAX_WORKERS, LaunchError, LaunchRequest, parse_request
 from agentv_resume.launching.resolve import default_output
 from agentv_resume.runs.reader import RunReader
-from runbuilders import FIXTURE_PROJECT, fill_project_root, row
-from web_support import client_for
+from support.builders import FIXTURE_PROJECT, fill_project_root, row
+from support.web import client_for
 
 # --- strategies -------------------------------------------------------------------
 

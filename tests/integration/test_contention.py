@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +14,9 @@ from agentv_resume.jobs.lock import acquire_lock, lock_holder
 from agentv_resume.jobs.runner import run_job
 from agentv_resume.launching.launcher import detach, start
 from agentv_resume.launching.request import LaunchError
-from standin import (  # noqa: F401
-    INTERRUPTED, RESUME_INTERRUPTED, fresh, launcher, short_grace, standins, wait_for,
-)
+from support.builders import TESTS_DIR
+from support.standin import INTERRUPTED, RESUME_INTERRUPTED, fresh
+from support.waiting import wait_for
 
 
 def race(count: int, action):
@@ -84,9 +83,9 @@ def test_another_process_is_refused_with_the_holders_id(launcher, standins, proj
     job = launcher.detach(RESUME_INTERRUPTED, agentv.path)
     script = f"""
 import json, sys
-sys.path.insert(0, {str(Path(__file__).parent)!r})
+sys.path.insert(0, {str(TESTS_DIR)!r})
 from pathlib import Path
-from standin import Launcher
+from support.standin import Launcher
 from agentv_resume.launching.request import LaunchError
 try:
     Launcher(Path({str(project)!r})).start({RESUME_INTERRUPTED!r}, {str(agentv.path)!r}, source="cli")

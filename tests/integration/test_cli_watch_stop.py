@@ -15,7 +15,8 @@ import os
 import pytest
 
 from agentv_resume.jobs.lock import acquire_lock
-from web_support import RUNS_DIR, client_for, fake_agentv, run_body, wait_for, wait_terminal  # noqa: F401
+from support.waiting import wait_for
+from support.web import RUNS_DIR, client_for, run_body, wait_terminal
 
 LAUNCH = "/api/eval/run"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from runbuilders import RUNS, add_run, make_run, row, write_suite
+from support.builders import add_run, make_run, row, write_suite
 
 JSON_KEYS = {"run_id", "run_dir", "suite_filter", "targets", "experiment", "planned_test_count", "blocked",
              "rejected_rows", "counts", "records", "skipped_lines", "resumable", "rerunnable", "will_run",

@@ -8,7 +8,7 @@ import pytest
 
 from agentv_resume.web import security
 from agentv_resume.web.security import HostPolicy, Refused
-from web_support import client, client_for, run_body  # noqa: F401  (client is a fixture)
+from support.web import client_for, run_body
 
 LAUNCH = "/api/eval/run"
 

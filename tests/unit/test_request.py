@@ -16,7 +16,7 @@ from agentv_resume.launching.request import KEYS, LaunchError, parse_request
 from agentv_resume.launching.resolve import default_output, resolve_request
 from agentv_resume.runs.reader import RunReader
 
-from runbuilders import RUNS, add_run, make_run, row, set_cache
+from support.builders import RUNS, add_run, make_run, row, set_cache
 
 SUITE = {"suite_filter": "evals/greetings.yaml"}
 

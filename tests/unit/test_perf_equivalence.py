@@ -31,7 +31,7 @@ from agentv_resume.runs.index import (
 
 pytest.importorskip("orjson")
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIXTURE_INDEXES = sorted(FIXTURES.rglob("index.jsonl"))
 _FAILED = object()
 

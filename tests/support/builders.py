@@ -1,7 +1,4 @@
-"""Builders for agentv projects and runs in tmp_path (import from tests: `from runbuilders import row`).
-
-A module of its own, not conftest: tests/e2e has a conftest too, so
-`from conftest import ...` would pick whichever was imported first."""
+"""Builders for agentv projects and runs in tmp_path: `from support.builders import row`."""
 
 from __future__ import annotations
 
@@ -10,7 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
-FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "agentv-project"
+TESTS_DIR = Path(__file__).resolve().parents[1]  # on sys.path of a test's own subprocesses too
+FIXTURES = TESTS_DIR / "fixtures"
+FIXTURE_PROJECT = FIXTURES / "agentv-project"
 RUNS = ".agentv/results/runs/default"
 
 
@@ -68,7 +67,7 @@ def make_run(root: Path, name: str, rows: list, *, planned: int | None = None,
     return run_dir
 
 
-EXTRA_RUNS = Path(__file__).parent / "fixtures" / "extra-runs"
+EXTRA_RUNS = FIXTURES / "extra-runs"
 
 
 def add_run(root: Path, name: str, as_name: str | None = None, experiment: str = "default") -> Path:
@@ -94,7 +93,7 @@ def set_cache(root: Path, cache) -> None:
         path.write_text(cache if isinstance(cache, str) else json.dumps(cache))
 
 
-SCENARIOS = Path(__file__).parent / "fixtures" / "scenarios"
+SCENARIOS = FIXTURES / "scenarios"
 BEFORE_THE_RUNS = 1_700_000_000  # 2023-11: before any scenario run began
 
 

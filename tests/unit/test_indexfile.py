@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from agentv_resume.runs import scanner as scanner_module
 from agentv_resume.runs.scanner import IndexScanner, read_index
 
-from runbuilders import row
+from support.builders import row
 
 
 def write(path: Path, *lines, tail: bytes = b"") -> Path:

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from agentv_resume.cli import completion, completion_scripts
 from agentv_resume.cli import main
 from agentv_resume.runs.project import Project
-from runbuilders import RUNS, make_run, row
+from support.builders import RUNS, make_run, row
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "completions"
 BIN_DIR = Path(sys.executable).parent
 CONSOLE_SCRIPT = BIN_DIR / "studio-resume"
@@ -212,8 +212,7 @@ def test_run_ids_and_order_are_project_runs(project, monkeypatch):
 
 
 def test_completing_runs_of_a_project_with_2000_runs_is_quick(tmp_path, monkeypatch):
-    """A <TAB> lists every run id: Project.runs() must stay cheap (goal: well under 150 ms)."""
-    import time
+    """A <TAB> lists every run id (its speed is a goal in benchmarks/bench.py, not asserted here)."""
 
     runs = tmp_path / "many" / ".agentv/results/runs/default"
     for n in range(2000):
@@ -222,13 +221,8 @@ def test_completing_runs_of_a_project_with_2000_runs_is_quick(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path / "many")
     monkeypatch.setenv(completion.COMPLETE_VAR, "bash_complete")
     values(["inspect"])  # warm the file system cache
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        offered = values(["inspect"])
-        timings.append(time.perf_counter() - started)
+    offered = values(["inspect"])
     assert len(offered) == 2001
-    assert min(timings) < 0.15, timings
 
 
 def test_project_on_the_line_is_honoured(project, elsewhere):

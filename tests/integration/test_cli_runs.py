@@ -13,8 +13,8 @@ import pytest
 from agentv_resume.cli.main import main
 from agentv_resume.cli.runs import STATES
 from agentv_resume.vocabulary import ATTENTION, RUN
-from runbuilders import RUNS, make_run, row
-from web_support import client_for, order_runs
+from support.builders import RUNS, make_run, row
+from support.web import client_for, order_runs
 
 
 @pytest.fixture

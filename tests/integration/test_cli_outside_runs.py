@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from runbuilders import RUNS, row, set_cache
+from support.builders import RUNS, row, set_cache
 
 
 def _run_outside(project, relative: str, rows=None):
