@@ -15,7 +15,7 @@ import pytest
 
 from agentv_resume.runs import idcache
 from agentv_resume.runs.project import Project
-from runbuilders import make_run, row
+from support.builders import make_run, row
 
 
 def age(root):
