@@ -31,6 +31,8 @@ def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bo
     of `launch`: the prediction and the commands are then for exactly that launch.
     """
     # Imported here, not at the top: every <TAB> loads this module (start-up speed).
+    from agentv_resume.jobs.outcome import history
+    from agentv_resume.jobs.store import JobStore
     from agentv_resume.launching.actions import action_commands
     from agentv_resume.runs.reader import RunReader
     from agentv_resume.runs.report import inspect_json
@@ -42,14 +44,19 @@ def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bo
                  "test_ids": list(test_ids) or None}
     forecast = view.forecast(**overrides)
     commands = action_commands(view, project, **overrides)
+    # The jobs that ran on it (the run API's "jobs"), the newest as "last_job".
+    jobs = history(JobStore(project.root), project, ref.id)
+    outcome = {"jobs": jobs, "last_job": jobs[0] if jobs else None}
     # Test ids, targets and errors are whatever index.jsonl holds: a terminal
     # must show an escape sequence in them, never obey it.
     if as_json:
         data = inspect_json(ref, view, project, commands, with_tests=False, forecast=forecast,
                             suite_filter=overrides["suite_filter"])
+        data.update(outcome)
         _write_inspect_json(data, view.records, lambda text: click.echo(json_for_terminal(text), nl=False))
         return
     data = inspect_json(ref, view, project, commands, forecast=forecast, suite_filter=overrides["suite_filter"])
+    data.update(outcome)
     click.echo(for_terminal(_render_inspect(data), keep_newlines=True))
 
 
@@ -114,6 +121,7 @@ def _write_inspect_json(data: dict, tests, write, *, tests_are_records: bool = T
 
 
 _ROWS_SHOWN = 50
+_MISSING_SHOWN = 10
 
 
 def _render_inspect(data: dict) -> str:
@@ -129,6 +137,21 @@ def _render_inspect(data: dict) -> str:
         f"Status    ok {counts['ok']} · quality_failure {counts['quality_failure']} · "
         f"execution_error {counts['execution_error']} · missing {counts['missing']}",
     ]
+    if counts["missing"]:
+        missing = data.get("missing_ids") or []
+        if missing:
+            named = ", ".join(f"{m['test_id']} ({m['target']})" for m in missing[:_MISSING_SHOWN])
+            more = f" and {len(missing) - _MISSING_SHOWN} more (--json lists them all)" if len(missing) > _MISSING_SHOWN else ""
+            lines.append(f"Missing   {named}{more}")
+        else:
+            lines.append(f"Missing   {counts['missing']} case(s) whose ids are unknown (the suite file cannot be read)")
+    last = data.get("last_job")
+    if last:
+        outcome = last.get("outcome")
+        left = (" · the run is complete" if outcome["label"] == "complete" else f" · {outcome['label']}") if outcome else ""
+        changed = f" — {last['changes']['summary']}" if last.get("changes") else ""
+        lines.append(f"Last job  {last['id']} · {(last.get('mode') or 'run').replace('_', ' ')} · "
+                     f"{last['status']}{left}{changed}")
     if data["skipped_lines"]:
         lines.append(f"Skipped   {data['skipped_lines']} line(s) that are not JSON (agentv skips them too)")
     if data["rejected_rows"]:

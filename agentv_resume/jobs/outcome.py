@@ -177,6 +177,55 @@ def shown(outcome: dict, limit: int = CASES_SHOWN) -> dict:
     return {**outcome, "changes": {**changes, "cases": cases[:limit], "truncated": len(cases) - limit}}
 
 
+def status_fields(job, status: str, reader: RunReader | None = None) -> dict:
+    """What a job's status says of its outcome once it ended: ``conclusion``,
+    ``outcome`` (label, tone, left, threshold_failed, exit_reason[, read_now])
+    and ``changes``; nothing while it runs.  ``reader``: see ``for_status``."""
+    outcome = for_status(job.dir, job.record, status, reader)
+    if outcome is None:
+        return {}
+    outcome = shown(outcome)
+    fields = {
+        "conclusion": outcome["conclusion"],
+        "outcome": {key: outcome.get(key) for key in ("label", "tone", "left", "threshold_failed", "exit_reason")},
+        "changes": outcome.get("changes"),
+    }
+    if outcome.get("read_now"):
+        fields["outcome"]["read_now"] = True
+    return fields
+
+
+def history(store, project, run_id: str) -> list[dict]:
+    """The jobs that ran on run ``run_id``, newest first: when, what, how each
+    ended, what it left and changed (from outcome.json; no run is read).
+    The same fields for `inspect --json` and the run's API."""
+    refs = None
+    out = []
+    for job in store.all():
+        recorded = job.record.get("run_id")  # jobs record their run's id; older ones only its dir
+        if recorded is None:
+            refs = refs if refs is not None else project.runs()
+            ref = project.run_by_dir(Path(job.record["run_dir"]), refs)
+            recorded = ref.id if ref is not None else None
+        if recorded != run_id:
+            continue
+        status = store.status(job, with_log=False)
+        fields = status_fields(job, status["status"])
+        changes = fields.get("changes")
+        out.append({
+            "id": job.id,
+            "status": status["status"],
+            "mode": status.get("mode"),
+            "started_at": status.get("started_at"),
+            "finished_at": status.get("finished_at"),
+            "exit_code": status.get("exit_code"),
+            "conclusion": fields.get("conclusion"),
+            "outcome": fields.get("outcome"),
+            "changes": {"counts": changes["counts"], "summary": changes["summary"]} if changes else None,
+        })
+    return out
+
+
 def main(argv: list[str]) -> int:
     """``python -m agentv_resume.jobs.outcome JOB_DIR STATUS EXIT_CODE SIGNAL`` (the supervisor)."""
     if len(argv) != 4:

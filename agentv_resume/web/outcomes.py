@@ -37,17 +37,7 @@ def add_outcome(bench: Benchmark, job: Job, data: dict, *, read_now: bool) -> di
     ``read_now``: when the job left no outcome.json, read the run as it is
     now (one job's status; a jobs list does not read every run).
     """
-    outcome = job_outcome.for_status(job.dir, job.record, data.get("status"),
-                                     reader=bench.reader if read_now else None)
-    if outcome is None:
-        return data
-    outcome = job_outcome.shown(outcome)
-    data["conclusion"] = outcome["conclusion"]
-    data["changes"] = outcome.get("changes")
-    data["outcome"] = {key: outcome.get(key) for key in
-                       ("label", "tone", "left", "threshold_failed", "exit_reason")}
-    if outcome.get("read_now"):
-        data["outcome"]["read_now"] = True
+    data.update(job_outcome.status_fields(job, data.get("status"), bench.reader if read_now else None))
     return data
 
 
@@ -132,37 +122,8 @@ def reasons_of(view, rows) -> dict[tuple[str, str], list[str]]:
 # --- a run's history ---------------------------------------------------------------------
 
 def run_history(bench: Benchmark, run_id: str) -> list[dict]:
-    """The jobs that ran on run ``run_id``, newest first: when, what, how it ended,
-    what it left and changed (each from its outcome.json; no run is read)."""
-    jobs = bench.store.all()
-    if not jobs:
-        return []
-    refs = None
-    out = []
-    for job in jobs:
-        recorded = job.record.get("run_id")  # jobs record their run's id; older ones only its dir
-        if recorded is None:
-            refs = refs if refs is not None else bench.project.runs()
-            ref = bench.project.run_by_dir(Path(job.record["run_dir"]), refs)
-            recorded = ref.id if ref is not None else None
-        if recorded != run_id:
-            continue
-        data = bench.store.status(job, with_log=False)
-        data = add_outcome(bench, job, data, read_now=False)
-        changes = data.get("changes")
-        out.append({
-            "id": job.id,
-            "job_url": bench.job_url(job.id),
-            "status": data["status"],
-            "mode": data.get("mode"),
-            "started_at": data.get("started_at"),
-            "finished_at": data.get("finished_at"),
-            "exit_code": data.get("exit_code"),
-            "conclusion": data.get("conclusion"),
-            "outcome": data.get("outcome"),
-            "changes": {"counts": changes["counts"], "summary": changes["summary"]} if changes else None,
-        })
-    return out
+    """The jobs that ran on run ``run_id``, newest first, with links to their pages."""
+    return [dict(item, job_url=bench.job_url(item["id"])) for item in job_outcome.history(bench.store, bench.project, run_id)]
 
 
 # --- one case and its files -------------------------------------------------------------

@@ -114,3 +114,26 @@ def test_cli_launch_says_why_agentv_failed(cli, project, replay, tmp_path):
     assert "threshold not met" in result.stderr
     assert f"studio-resume: next (1 case): studio-resume --project {project} launch --rerun-failed quality-only" \
         in result.stderr.splitlines()
+
+
+def test_inspect_shows_the_last_job_and_the_missing_ids_with_the_api_s_fields(cli, project, replay):
+    import json
+
+    replay("rerun-errored")
+    client, status = launch_and_wait(project, "rerun-errored")
+    text = cli("--project", project, "inspect", "errored").stdout
+    assert (f"Last job  {status['id']} · rerun failed · finished · 1 error · 1 quality failure left"
+            " — 1 fixed · 1 still errored · 1 still failing") in text
+    data = json.loads(cli("--project", project, "inspect", "errored", "--json").stdout)
+    api = client.get("/api/runs/errored").json
+    assert data["jobs"] == [{k: v for k, v in job.items() if k != "job_url"} for job in api["jobs"]]
+    assert data["last_job"]["conclusion"] == "errors_left" and data["last_job"]["id"] == status["id"]
+    missing = cli("--project", project, "inspect", "interrupted").stdout
+    assert "Missing   case-07 (default), case-08 (default)" in missing
+    fresh = json.loads(cli("--project", project, "inspect", "interrupted", "--json").stdout)
+    assert fresh["last_job"] is None and fresh["jobs"] == []
+    assert fresh["missing_ids"] == api_missing(client)
+
+
+def api_missing(client):
+    return client.get("/api/runs/interrupted").json["missing_ids"]
