@@ -39,6 +39,10 @@ def test_a_rerun_that_leaves_an_error_is_never_green(project, replay):
     # what to do next, right there, with the number of cases each would run
     assert re.search(r'data-testid="next-resume-button"[^>]*>Resume run — 1 case<', page, re.S)
     assert re.search(r'data-testid="next-rerun-failed-button"[^>]*>Rerun failed cases — 2 cases<', page, re.S)
+    # the jobs list colours it the same way, and says what is left
+    listing = client.get("/jobs").text
+    assert re.search(r'class="badge tone-bad job-finished"', listing)
+    assert '<span class="small muted" data-role="job-left">1 error · 1 quality failure left</span>' in listing
 
 
 def test_a_threshold_not_met_is_failures_left_and_said(project, replay):

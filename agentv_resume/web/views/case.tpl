@@ -3,8 +3,10 @@
 <section class="case-files" aria-labelledby="case-title" data-testid="case-files">
   <link rel="stylesheet" href="/static/outcome.css?v={{version}}">
   <p class="crumbs"><a href="{{bench.home_url()}}">Runs</a> / <a href="{{run_url}}">{{run_id}}</a> /</p>
+  % from agentv_resume import vocabulary
+  % word = vocabulary.case_word(case['execution_status'])
   <h1 id="case-title"><span class="test-id">{{case['test_id']}}</span> · {{case['target']}}
-    <span class="badge status-{{case['execution_status']}}">{{case['execution_status']}}</span></h1>
+    <span class="badge tone-{{word.tone}} status-{{case['execution_status']}}" title="{{word.help}}">{{word.label}}</span></h1>
   % if case.get('error'):
   <p class="error">{{case['error']}}
     % if case.get('failure_stage') or case.get('failure_reason_code'):

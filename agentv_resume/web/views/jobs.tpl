@@ -20,7 +20,13 @@
           % end
           <span class="muted small">{{j.get('mode') or ''}}</span>
         </td>
-        <td data-label="Status"><span class="badge tone-{{word.tone}} job-{{j['status']}}" title="{{word.help}}">{{j['status']}}</span></td>
+        % o = j.get('outcome')
+        %# An ended job is coloured by what it left (issue 13): "finished, 1 error left" is not green.
+        <td data-label="Status"><span class="badge tone-{{o['tone'] if o else word.tone}} job-{{j['status']}}" title="{{word.help}}">{{j['status']}}</span>
+          % if o:
+          <span class="small muted" data-role="job-left">{{'complete' if o['label'] == 'complete' else o['label']}}</span>
+          % end
+        </td>
         <td data-label="Progress" class="nowrap">{{h.progress_text(j['progress'])}}</td>
         <td data-label="Started" class="nowrap">
           % include('time.tpl', stamp=j['started_at'])
