@@ -86,3 +86,29 @@ def test_run_rows_search_filter_and_sort(project, serve, page, shots):
     scores = page.locator('td[data-label="Score"]').all_inner_texts()
     assert scores == sorted(scores, key=lambda s: int(s.rstrip("%"))), scores
     shots.take(page, "run-page-sorted-by-score")
+
+
+def test_agentvs_colours_are_spans_and_markup_stays_text(project, serve, page, shots):
+    """A log with SGR colours and HTML in it: colours become classed spans, the HTML stays text."""
+    from agentv_resume.jobs.store import JobStore
+
+    store = JobStore(project)
+    job = store.create(job_id="20260101-000000-c01045", argv=["agentv"], args=[],
+                       command="agentv eval run evals/greetings.yaml --output .agentv/results/runs/default/errored --rerun-failed",
+                       run_dir=project / RUNS / "errored", source="cli", progress_base={})
+    job.log_path.write_bytes(b"\x1b[1m\x1b[32mPASS\x1b[0m greet-1\n\x1b[31m<img src=x onerror=alert(1)>\x1b[39m done\n"
+                             b"\x1b]0;evil title\x07plain \x1b[38;5;9mbright\x1b[0m\n")
+    job.record.update(status="finished", exit_code=0, finished_at="2026-01-01T00:00:05.000Z")
+    job.save()
+    server = serve(project)
+    page.goto(f"{server.url}/jobs/{job.id}")
+    page.wait_for_load_state("networkidle")
+    log = page.get_by_test_id("job-log")
+    expect(log.locator("span.ansi-fg-2.ansi-bold")).to_have_text("PASS")
+    expect(log.locator("span.ansi-fg-1")).to_have_text("<img src=x onerror=alert(1)>")
+    expect(log.locator("span.ansi-fg-9")).to_have_text("bright")
+    assert log.locator("img").count() == 0
+    text = log.inner_text()
+    assert "\x1b" not in text and "[31m" not in text and "evil title" not in text, text
+    assert "PASS greet-1" in text and "plain bright" in text
+    shots.take(page, "job-log-colours")
