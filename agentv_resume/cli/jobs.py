@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -16,13 +15,13 @@ def job_data(project, store, job, refs=None, reader=None) -> dict:
     and, once it ended, its conclusion (``reader``: read the run when the job left no outcome)."""
     from agentv_resume.jobs import outcome as job_outcome
 
+    from agentv_resume.jobs.store import run_of
+
     data = store.status(job, with_log=False)
-    run_dir = Path(data["run_dir"]) if data.get("run_dir") else None
-    data["run_id"] = None
-    if run_dir is not None:
-        ref = project.run_by_dir(run_dir, refs)
-        data["run_id"] = ref.id if ref else None
-        data["run_dir"] = project.relative(run_dir)
+    # The job knows its run (jobs/store.run_of): no run is looked up per job.
+    data["run_id"], run_path = run_of(job.record, project, refs)
+    if run_path is not None:
+        data["run_dir"] = run_path
     outcome = job_outcome.for_status(job.dir, job.record, data.get("status"), reader=reader)
     if outcome is not None:  # the same fields the page's status has
         outcome = job_outcome.shown(outcome)
@@ -58,12 +57,12 @@ def jobs(ctx: click.Context, as_json: bool) -> None:
     terminal started it: its status, conclusion, run and age."""
     import json
 
-    from agentv_resume.jobs.store import JobStore
+    from agentv_resume.jobs.store import JobStore, runs_by_dir
 
     project = project_of(ctx)
     store = JobStore(project.root)
     found = store.all()
-    refs = project.all_runs() if found else []
+    refs = runs_by_dir(project, found)  # listed once, and only for records older than run ids
     items = [job_data(project, store, job, refs) for job in found]
     if as_json:
         click.echo(json_for_terminal(json.dumps({"jobs": items}, indent=2, ensure_ascii=False)))

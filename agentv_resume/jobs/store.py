@@ -40,7 +40,7 @@ from pathlib import Path
 
 from agentv_resume.files import open_regular, read_text
 from agentv_resume.jobs import process, reconcile, record as job_record
-from agentv_resume.jobs.progress import Counter, progress as progress_of
+from agentv_resume.jobs.progress import INDEX_NAME, Counter, progress as progress_of
 from agentv_resume.jobs.lock import lock_holder
 from agentv_resume.jobs.record import (
     DEFAULT_STOP_GRACE_SECONDS, JOBS_DIR, LOG_NAME, PID_NAME, RECORD_NAME, STATE_DIR, STOP_NAME, now_iso,
@@ -420,3 +420,35 @@ def _stop_orphan(job: Job) -> None:
     except OSError:
         pass  # the status is derived as "stopped" all the same (the stop file exists)
 
+
+# --- a job's run -------------------------------------------------------------------
+
+def run_of(record: dict, project, runs_by_dir: dict | None = None) -> tuple[str | None, str | None]:
+    """(the run's id, its directory as typed from the project root) for a job record.
+
+    The job knows its run (``run_id`` / ``run_path``, recorded at creation), so
+    this costs one stat whatever the number of runs.  A record older than that
+    is looked up in ``runs_by_dir`` (``runs_by_dir(project)``, made once for a
+    whole list) or, for a single job, by ``project.run_by_dir``.  No id once the
+    run's index.jsonl is gone (deleted since): there is nothing to link to.
+    """
+    run_dir = record.get("run_dir")
+    if not run_dir:
+        return None, None
+    run_id, run_path = record.get("run_id"), record.get("run_path")
+    if run_path is None:
+        run_path = project.relative(Path(run_dir))
+    if run_id is None:
+        ref = runs_by_dir.get(run_dir) if runs_by_dir is not None else project.run_by_dir(Path(run_dir))
+        run_id = ref.id if ref is not None else None
+    if run_id is not None and not os.path.isfile(os.path.join(run_dir, INDEX_NAME)):
+        run_id = None
+    return run_id, run_path
+
+
+def runs_by_dir(project, jobs: list[Job]) -> dict:
+    """For a list of jobs: the project's runs by directory, listed once, and only
+    when a job's record predates run ids (else empty)."""
+    if all(job.record.get("run_id") is not None for job in jobs):
+        return {}
+    return {os.fspath(ref.run_dir): ref for ref in project.all_runs()}

@@ -9,14 +9,11 @@ takes ``(studio, bench, ...)``; ``app.py`` holds the route table.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import bottle
 
 from agentv_resume.jobs.states import TERMINAL
-from agentv_resume.jobs.progress import INDEX_NAME
-from agentv_resume.jobs.store import DEFAULT_PAGE, Job, valid_job_id
+from agentv_resume.jobs.store import DEFAULT_PAGE, Job, run_of, runs_by_dir, valid_job_id
 from agentv_resume.launching import launcher
 from agentv_resume.errors import BadRequest
 from agentv_resume.web import outcomes, security
@@ -38,50 +35,31 @@ def find_job(bench: Benchmark, job_id: str) -> Job:
     return job
 
 
-def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, runs_by_dir=None) -> dict:
+def job_status(bench: Benchmark, job: Job, *, with_log: bool = True, listed_runs=None) -> dict:
     """The contract's status fields, run_dir relative to the project, plus links.
 
     The job knows its run (``run_id`` / ``run_path`` in its record since it
     was created), so this costs the same with 50 runs or 50,000: no listing.
-    ``runs_by_dir``: given for a jobs list (which reads no run now); for
+    ``listed_runs``: given for a jobs list (which reads no run now); for
     records older than run ids, the project's runs by directory, listed once.
     """
     data = bench.store.status(job, with_log=with_log)
-    record = job.record
-    run_dir = record.get("run_dir")
-    run_id, run_path = record.get("run_id"), record.get("run_path")
-    if run_dir and run_path is None:
-        run_path = bench.project.relative(Path(run_dir))
-    if run_dir and run_id is None:
-        if runs_by_dir is None:
-            ref = bench.project.run_by_dir(Path(run_dir))
-        else:
-            ref = runs_by_dir.get(run_dir)
-        run_id = ref.id if ref else None
-    # A run is a run once agentv wrote its index.jsonl, and until it is deleted.
-    if run_id is not None and not os.path.isfile(os.path.join(run_dir, INDEX_NAME)):
-        run_id = None
+    run_id, run_path = run_of(job.record, bench.project, listed_runs)
     data["run_id"] = run_id
-    data["run_dir"] = run_path if run_dir else data.get("run_dir")
+    if run_path is not None:
+        data["run_dir"] = run_path
     data["benchmark"] = bench.id
     data["job_url"] = bench.job_url(job.id)
     data["run_url"] = bench.run_url(run_id) if run_id else None
-    return outcomes.add_outcome(bench, job, data, read_now=runs_by_dir is None)
-
-
-def _runs_by_dir(bench: Benchmark, jobs: list[Job]) -> dict:
-    """Only when a job predates run ids in records: the runs by directory, listed once."""
-    if all(job.record.get("run_id") is not None for job in jobs):
-        return {}
-    return {os.fspath(ref.run_dir): ref for ref in bench.project.runs()}
+    return outcomes.add_outcome(bench, job, data, read_now=listed_runs is None)
 
 
 def job_page_of(bench: Benchmark, limit: int | None = DEFAULT_PAGE,
                 before: str | None = None) -> tuple[list[dict], str | None]:
     """A page of jobs, newest first, and the ``before`` of the next page (None: no more)."""
     jobs, after = bench.store.page(limit, before)
-    runs_by_dir = _runs_by_dir(bench, jobs)
-    return [job_status(bench, job, with_log=False, runs_by_dir=runs_by_dir) for job in jobs], after
+    listed = runs_by_dir(bench.project, jobs)
+    return [job_status(bench, job, with_log=False, listed_runs=listed) for job in jobs], after
 
 
 def job_statuses(bench: Benchmark) -> list[dict]:

@@ -143,3 +143,23 @@ def test_a_counter_reads_agentvs_rows_the_same_with_or_without_escapes(tmp_path)
     counter = Counter(tmp_path, 0)
     expected = {(row["test_id"], row["target"]) for row in rows} | {('say "hi"\\n', rows[0]["target"])}
     assert counter.count() == len(expected) and counter.keys == expected
+
+
+def test_the_cli_jobs_list_finds_runs_the_same_way(project, cli, monkeypatch):
+    for n, job_id in enumerate(ids(20)):
+        write_job(project, job_id, run=f".agentv/results/runs/default/gone-{n}", new_style=False)
+    write_job(project, "20260102-000000-000-bbbbbb")  # a new record: knows its run
+    calls = []
+    listing = Project.all_runs
+
+    def counted(self):
+        calls.append(1)
+        return listing(self)
+
+    monkeypatch.setattr(Project, "all_runs", counted)
+    monkeypatch.setattr(Project, "run_by_dir", lambda *a, **k: (_ for _ in ()).throw(AssertionError("per job")))
+    result = cli("--project", project, "jobs", "--json")
+    assert result.exit_code == 0, result.output
+    jobs = json.loads(result.stdout)["jobs"]
+    assert len(calls) == 1 and jobs[0]["run_id"] == "errored" and jobs[0]["run_dir"] == RUN
+    assert all(job["run_id"] is None for job in jobs[1:])
