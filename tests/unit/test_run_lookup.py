@@ -6,7 +6,7 @@ import os
 import time
 
 from agentv_resume.runs.project import Project
-from runbuilders import make_run, row
+from support.builders import make_run, row
 
 
 def age(root):
