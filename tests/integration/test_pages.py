@@ -539,3 +539,15 @@ def test_runs_list_rows_carry_what_search_and_filters_need(client, project):
     assert "hidden" in toolbar.attrs  # shown by the page script; without it every run is listed
     attention = next(e for e in parse(html) if e.get("data-filter") == "attention")
     assert "4" in text_of(attention)
+
+
+def test_an_ended_job_without_a_planned_count_shows_a_full_bar_not_a_working_one(client, project):
+    store = JobStore(project)
+    job = store.create(job_id="20260101-000000-0b0b0b", argv=["agentv"], args=[], command="agentv eval run x",
+                       run_dir=project / RUNS_DIR / "interrupted", source="cli", progress_base={})
+    job.record.update(status="finished", exit_code=0, finished_at="2026-01-01T00:00:05.000Z")
+    job.save()
+    html = client.get(f"/jobs/{job.id}").text
+    assert one(html, data_testid="job-progress").get("aria-valuemax") == "0"  # agentv never said how many
+    bar = next(e for e in parse(html) if e.tag == "progress")
+    assert bar.get("value") == "1" and bar.get("max") == "1"  # ended: full, not an endless "working" bar

@@ -585,6 +585,8 @@
         if (notify) { notify.hidden = true; }
         root.setAttribute("data-terminal", "1");
         tickElapsed();
+        var bar = root.querySelector('[data-testid="job-progress"] progress');
+        if (bar && !bar.hasAttribute("value")) { bar.max = 1; bar.value = 1; }  // no endless "working" animation
         // What the job did and what is left is drawn by the server: fetch the page once
         // more and take its outcome box (no reload: the log, its scroll and focus stay).
         if (d.conclusion && !document.querySelector('[data-testid="job-outcome"]')) {
