@@ -20,6 +20,7 @@ from agentv_resume.jobs import process
 from agentv_resume.jobs.lock import LOCK_NAME, acquire_lock, lock_holder
 
 from support.builders import RUNS, add_run, make_run, row
+from support.waiting import wait_for
 
 ERRORED = ".agentv/results/runs/default/errored"
 EXPECTED_PRINT = ("agentv eval run evals/greetings.yaml --target default "
@@ -407,13 +408,13 @@ def test_ctrl_c_stops_agentv_and_exits_130(launch, project, fp, fake_agentv, age
     main_thread = threading.main_thread().ident
 
     def ctrl_c(proc):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # wait until the CLI is following agentv
+        def following():  # the CLI is following agentv
             records = [json.loads(p.read_text()) for p in job_dirs.glob("*/job.json")]
-            if records and records[0].get("status") == "running":
-                break
-            time.sleep(0.02)
+            return records and records[0].get("status") == "running"
+
+        wait_for(following, what="the CLI to follow agentv")
         time.sleep(0.2)
+        deadline = time.monotonic() + 10
         assert threading.get_ident() != main_thread
         os.kill(os.getpid(), signal.SIGINT)
         while signal.SIGINT not in signals and time.monotonic() < deadline:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +13,8 @@ import pytest
 
 
 from agentv_resume.runs.writers import describe_process, eval_run_args, writers_of
+
+from support.waiting import wait_for
 
 NODE_AGENTV = "/home/u/proj/node_modules/.bin/agentv"
 
@@ -63,11 +64,7 @@ def test_a_live_process_writing_the_run_is_found_and_named(tmp_path):
     proc = subprocess.Popen([sys.executable, str(fake), "eval", "run", "e.yaml", "--output", ".agentv/results/runs/default/r"],
                             cwd=tmp_path / "proj")
     try:
-        deadline = time.monotonic() + 10
-        found = []
-        while time.monotonic() < deadline and not found:
-            found = writers_of(run)
-            time.sleep(0.05)
+        found = wait_for(lambda: writers_of(run), what="the fake agentv to be seen writing the run")
         assert [p.pid for p in found] == [proc.pid]
         assert writers_of(run.parent) == []
     finally:
