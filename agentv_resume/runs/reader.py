@@ -471,6 +471,3 @@ def _outcome(done):
         return value
     raise value
 
-
-def read_run(run_dir: Path, project_root: Path) -> RunView:
-    return RunReader(project_root).read(run_dir)

@@ -188,7 +188,3 @@ def _collector_paused(pause: bool):
     finally:
         gc.enable()
 
-
-def read_index(path: Path) -> IndexSnapshot:
-    """One-shot read (no cache)."""
-    return IndexScanner(path).scan()

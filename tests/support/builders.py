@@ -7,6 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
+from agentv_resume.runs.reader import RunReader
+from agentv_resume.runs.scanner import IndexScanner
+
 TESTS_DIR = Path(__file__).resolve().parents[1]  # on sys.path of a test's own subprocesses too
 FIXTURES = TESTS_DIR / "fixtures"
 FIXTURE_PROJECT = FIXTURES / "agentv-project"
@@ -114,3 +117,13 @@ def scenario_project(name: str, dest: Path) -> Path:
 def scenario_expected(name: str) -> dict:
     """What the real agentv did for each follow-up command of a scenario (expected.json)."""
     return json.loads((SCENARIOS / "expected.json").read_text())[name]
+
+
+def read_run(run_dir: Path, project_root: Path):
+    """A run read once, without a long-lived reader (what a test wants)."""
+    return RunReader(project_root).read(run_dir)
+
+
+def read_index(path: Path):
+    """An index.jsonl read once (no cache)."""
+    return IndexScanner(path).scan()

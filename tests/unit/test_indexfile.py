@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentv_resume.runs import scanner as scanner_module
-from agentv_resume.runs.scanner import IndexScanner, read_index
+from agentv_resume.runs.scanner import IndexScanner
 
-from support.builders import row
+from support.builders import read_index, row
 
 
 def write(path: Path, *lines, tail: bytes = b"") -> Path:

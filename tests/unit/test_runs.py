@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from agentv_resume.runs import reader as reader_module
-from agentv_resume.runs.reader import RunReader, read_run
+from agentv_resume.runs.reader import RunReader
 
-from support.builders import RUNS, add_run, make_run, row, write_suite
+from support.builders import RUNS, add_run, make_run, read_run, row, write_suite
 
 
 def view_of(project: Path, name: str):
