@@ -1,6 +1,6 @@
 """Replay a job the real agentv 4.42.4 did (tests/fixtures/outcomes) as "agentv".
 
-The stand-in writes the run files agentv wrote after that job into --output,
+The one stand-in (support.standin, its "replay" step) writes the run files agentv wrote after that job into --output,
 prints what agentv printed and exits with agentv's code.  The rows the job
 wrote get the time of the replay (as agentv stamps a row when it runs the
 case), so what changed is told exactly as for a live agentv.
@@ -8,41 +8,14 @@ case), so what changed is told exactly as for a live agentv.
 
 from __future__ import annotations
 
-import stat
-import sys
 from pathlib import Path
 
 import pytest
 from support.builders import FIXTURES
+from support.standin import StandIn
 from support.web import RUNS_DIR, client_for, wait_terminal
 
 OUTCOMES = FIXTURES / "outcomes"
-
-REPLAY = """\
-#!{python} -I
-import json, os, sys, time
-scenario = {scenario!r}
-args = sys.argv[1:]
-out = args[args.index("--output") + 1]
-job = json.load(open(os.path.join(scenario, "job.json")))
-root = os.getcwd()
-now = time.time()
-stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
-for name in ("index.jsonl", "benchmark.json"):
-    text = open(os.path.join(scenario, "after", name)).read().replace("{{PROJECT_ROOT}}", root)
-    if name == "index.jsonl":
-        lines = []
-        for line in text.splitlines():
-            row = json.loads(line)
-            if row.get("timestamp", "") >= job["started_at"]:
-                row["timestamp"] = stamp
-            lines.append(json.dumps(row))
-        text = "\\n".join(lines) + "\\n"
-    with open(os.path.join(out, name), "w") as handle:
-        handle.write(text)
-sys.stdout.write(job["log"].replace("{{PROJECT_ROOT}}", root))
-sys.exit(job["exit_code"])
-"""
 
 SCENARIO_RUN = {"rerun-errored": ("errored", "rerun_failed"), "threshold": ("quality-only", "rerun_failed"),
                 "resume-interrupted": ("interrupted", "resume"), "rerun-fixes-all": ("errored", "rerun_failed"),
@@ -52,9 +25,7 @@ SCENARIO_RUN = {"rerun-errored": ("errored", "rerun_failed"), "threshold": ("qua
 @pytest.fixture
 def replay(tmp_path, monkeypatch):
     def use(scenario: str) -> Path:
-        path = tmp_path / f"agentv-replay-{scenario}"
-        path.write_text(REPLAY.format(python=sys.executable, scenario=str(OUTCOMES / scenario)))
-        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+        path = StandIn(tmp_path / "bin", [("replay", str(OUTCOMES / scenario))], name=f"agentv-replay-{scenario}").path
         monkeypatch.setenv("AGENTV_BIN", str(path))
         return path
 

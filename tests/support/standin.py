@@ -85,6 +85,27 @@ for step in STEPS:
         os.kill(os.getpid(), arg or signal.SIGKILL)
     elif kind == "exit":
         sys.exit(arg)
+    elif kind == "replay":
+        # A job the real agentv did (tests/fixtures/outcomes/<arg>): its run files after the job
+        # into --output (the rows it wrote stamped now, as agentv stamps a row it runs), its
+        # output, its exit code.
+        job = json.load(open(os.path.join(arg, "job.json")))
+        root = os.getcwd()
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
+        for name in ("index.jsonl", "benchmark.json"):
+            text = open(os.path.join(arg, "after", name)).read().replace("{{PROJECT_ROOT}}", root)
+            if name == "index.jsonl":
+                rows = [json.loads(line) for line in text.splitlines()]
+                for row in rows:
+                    if row.get("timestamp", "") >= job["started_at"]:
+                        row["timestamp"] = stamp
+                text = "".join(json.dumps(row) + "\n" for row in rows)
+            with open(os.path.join(out, name), "w") as handle:
+                handle.write(text)
+        sys.stdout.write(job["log"].replace("{{PROJECT_ROOT}}", root))
+        sys.stdout.flush()
+        sys.exit(job["exit_code"])
     elif kind == "env_cases":
         # Driven by the environment, for jobs the server's supervisor starts:
         # FAKE_AGENTV_ROWS cases (2), FAKE_AGENTV_DELAY s before each, exit FAKE_AGENTV_EXIT.
