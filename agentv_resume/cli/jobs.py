@@ -79,13 +79,14 @@ _COLUMNS = ("JOB", "STATUS", "CONCLUSION", "RUN", "STARTED", "FROM")
 
 def render(items: list[dict], painter=None, now: float | None = None) -> str:
     from agentv_resume.cli.style import Painter, age, table
+    from agentv_resume.jobs.states import JobStatus
 
     painter = painter or Painter.for_stream(sys.stdout)
     rows = []
     for item in items:
         status = item.get("status") or "?"
         exit_code = item.get("exit_code")
-        status_text = f"{status} ({exit_code})" if status == "failed" and exit_code is not None else status
+        status_text = f"{status} ({exit_code})" if status == JobStatus.FAILED and exit_code is not None else status
         tone = (item.get("outcome") or {}).get("tone")
         rows.append([item["id"], (lambda text, status=status: painter.job(status, text), status_text),
                      (lambda text, tone=tone: painter.tone(tone, text), conclusion_text(item)),

@@ -79,11 +79,13 @@ def _run_or_fail(project, store, name: str):
 
 def exit_status_of(data: dict) -> int:
     """A job's outcome as an exit status: agentv's code, 130 when stopped, 1 when lost."""
+    from agentv_resume.jobs.states import JobStatus  # start-up speed: every <TAB> loads cli/
+
     status = data.get("status")
     code = data.get("exit_code")
-    if status == "stopped":
+    if status == JobStatus.STOPPED:
         return int(ExitStatus.INTERRUPTED)
-    if status == "finished":
+    if status == JobStatus.FINISHED:
         return 0
     if isinstance(code, int) and not isinstance(code, bool) and 0 < code < 256:
         return code

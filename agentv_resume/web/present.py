@@ -7,6 +7,7 @@ import shlex
 from datetime import datetime, timezone
 
 from agentv_resume import vocabulary
+from agentv_resume.jobs.states import is_active
 from agentv_resume.safetext import capped
 
 _GROUPED_MAX = 64 * 1024  # the longest command a page launch can make (its body limit)
@@ -58,7 +59,7 @@ def job_elapsed(job: dict, now: datetime | None = None) -> str:
     if started is None:
         return ""
     finished = vocabulary.parse_time(job.get("finished_at"))
-    if finished is None and job.get("status") not in ("starting", "running"):
+    if finished is None and not is_active(job.get("status")):
         return ""  # ended without a recorded end (lost): no honest number
     end = finished or now or datetime.now(timezone.utc)
     return vocabulary.elapsed(max(0.0, (end - started).total_seconds()))
