@@ -223,3 +223,18 @@ def test_real_rerun_that_exits_0_with_every_rerun_case_errored_is_not_complete()
     assert words == "agentv ran to its end (exit 0)"  # agentv printed RESULT: PASS
     assert conclusion.kind == ERRORS_LEFT and conclusion.tone == "bad" and conclusion.execution_errors == 3
     assert changes.summary == "3 still errored"  # greet-4 was a quality failure, now it errors
+
+
+@pytest.mark.parametrize("conclusion, will_run, modes", [
+    ("errors_left", {"resume": 1, "rerun_failed": 2}, ["resume", "rerun_failed"]),  # rerun also re-runs a failure
+    ("incomplete", {"resume": 4, "rerun_failed": 4}, ["resume"]),
+    ("failures_left", {"resume": 0, "rerun_failed": 1}, ["rerun_failed"]),
+    # agentv skips a case once any of its lines passed: nothing would run, nothing is offered
+    ("errors_left", {"resume": 0, "rerun_failed": 0}, []),
+    ("complete", {"resume": 0, "rerun_failed": 0}, []),
+    (None, {"resume": 3, "rerun_failed": 3}, []),
+])
+def test_next_actions_offered_after_a_job(conclusion, will_run, modes):
+    from agentv_resume.runs.outcome import next_modes
+
+    assert next_modes(conclusion, will_run) == modes
