@@ -419,11 +419,16 @@ class Project:
 
     def run_by_id(self, run_id: str) -> RunRef | None:
         """The run with this id: from the last walk while no folder changed
-        (a run page of a 50,000-run project walks no 50,000 runs), else by a walk."""
+        (a run page of a 50,000-run project walks no 50,000 runs), else by a
+        walk; else a run agentv wrote with --output elsewhere (outside_runs)."""
         known = self._known_run(run_id)
         if known is not None:
             return known
-        for ref in self.runs():
+        refs = self.runs()
+        for ref in refs:
+            if ref.id == run_id:
+                return ref
+        for ref in self.outside_runs(refs):
             if ref.id == run_id:
                 return ref
         return None

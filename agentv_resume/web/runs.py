@@ -59,7 +59,7 @@ def _summaries(bench: Benchmark):
     """(each run's ``reader.Listed``, whether every run could be read): one walk,
     shared by the requests that arrive while it is under way."""
     return bench.listing.call(lambda: bench.reader.list_runs(
-        bench.project.runs(), bench.project, lambda ref: active_job(bench, ref.path)))
+        bench.project.all_runs(), bench.project, lambda ref: active_job(bench, ref.path)))
 
 
 # The last runs-list answer of each benchmark (keyed by its reader), with the

@@ -75,3 +75,17 @@ def test_a_pointer_to_nothing_lists_nothing(cli, project):
     _job_on(project, gone)
     shutil.rmtree(gone)
     assert sorted(_ids(cli, project)) == ["all-ok", "errored", "interrupted", "quality-only"]
+
+
+def test_the_page_lists_the_run_cache_json_points_at(project):
+    from web_support import client_for
+
+    outside = _run_outside(project, "nightly-out/run-7")
+    set_cache(project, {"lastRunDir": str(outside)})
+    client = client_for(project)
+    runs = client.get("/api/runs").json["runs"]
+    listed = next(run for run in runs if run["id"] == "run-7")
+    assert listed["run_dir"] == "nightly-out/run-7" and listed["state"] == "errored"
+    detail = client.get("/api/runs/run-7")
+    assert detail.status == 200 and detail.json["counts"]["missing"] == 1
+    assert client.get("/runs/run-7").status == 200
