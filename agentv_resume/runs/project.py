@@ -400,13 +400,13 @@ class Project:
         for directory in (self.last_run_dir(), *extra):
             if directory is None:
                 continue
-            path = _resolved(Path(directory))
-            if path in seen or path == results or results in path.parents:
-                continue  # below results/: the walk lists it
-            seen.add(path)
             try:
+                path = _resolved(Path(directory))
+                if path in seen or path == results or results in path.parents:
+                    continue  # below results/: the walk lists it
+                seen.add(path)
                 st = os.stat(path / INDEX_NAME)
-            except OSError:
+            except (OSError, ValueError):  # gone, or no path at all (a NUL, a lone surrogate in cache.json)
                 continue
             stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
             out.append(RunRef(unique(url_safe(path.name), taken), path, "", st.st_mtime, stamp))
