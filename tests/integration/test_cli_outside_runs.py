@@ -78,7 +78,7 @@ def test_a_pointer_to_nothing_lists_nothing(cli, project):
 
 
 def test_the_page_lists_the_run_cache_json_points_at(project):
-    from web_support import client_for
+    from support.web import client_for
 
     outside = _run_outside(project, "nightly-out/run-7")
     set_cache(project, {"lastRunDir": str(outside)})
