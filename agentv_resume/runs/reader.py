@@ -433,25 +433,28 @@ class SharedCall:
     one (it started after the caller arrived, so it sees every change made
     before the caller asked); all who arrive meanwhile share that next
     call.  With 50 clients asking for the runs list, the runs are walked
-    about twice per round, not 50 times.
+    about twice per round, not 50 times.  A call made with ``shared=True``
+    (the server's start-up read) is joined by whoever arrives while it runs:
+    nothing a user did can predate it.
     """
 
     def __init__(self):
         self._cond = threading.Condition()
         self._started = 0  # calls started so far
         self._running = False
+        self._joinable = False  # the running call may be joined
         self._done: tuple[int, bool, object] | None = None  # (call number, ok, value or exception)
 
-    def call(self, fn):
+    def call(self, fn, *, shared: bool = False):
         with self._cond:
-            wanted = self._started + 1
+            wanted = self._started + (0 if self._running and self._joinable else 1)
             while True:
                 done = self._done
                 if done is not None and done[0] >= wanted:
                     return _outcome(done)
                 if not self._running:
                     self._started = wanted = max(wanted, self._started + 1)
-                    self._running = True
+                    self._running, self._joinable = True, shared
                     break
                 self._cond.wait()
         try:
@@ -459,7 +462,7 @@ class SharedCall:
         except BaseException as exc:  # shared with the waiters, then raised here too
             result = (wanted, False, exc)
         with self._cond:
-            self._running = False
+            self._running = self._joinable = False
             self._done = result
             self._cond.notify_all()
         return _outcome(result)

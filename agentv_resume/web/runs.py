@@ -55,11 +55,17 @@ def summaries(bench: Benchmark) -> list[dict]:
     return [listed.as_dict() for listed in _summaries(bench)[0]]
 
 
-def _summaries(bench: Benchmark):
+def _summaries(bench: Benchmark, *, warm_up: bool = False):
     """(each run's ``reader.Listed``, whether every run could be read): one walk,
-    shared by the requests that arrive while it is under way."""
+    shared by the requests that arrive while it is under way (``warm_up``:
+    the server's start-up read, which they may join)."""
     return bench.listing.call(lambda: bench.reader.list_runs(
-        bench.project.all_runs(), bench.project, lambda ref: active_job(bench, ref.path)))
+        bench.project.all_runs(), bench.project, lambda ref: active_job(bench, ref.path)), shared=warm_up)
+
+
+def warm_up(bench: Benchmark) -> None:
+    """Read every run once (the server's start-up), so the first page is a warm one."""
+    _summaries(bench, warm_up=True)
 
 
 # The last runs-list answer of each benchmark (keyed by its reader), with the

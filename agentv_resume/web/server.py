@@ -242,7 +242,7 @@ def _warm_up(studio) -> None:
     def read_all() -> None:
         for bench in studio.benchmarks.values():
             try:
-                runs.summaries(bench)
+                runs.warm_up(bench)
             except Exception:  # a warm-up must never take the server down
                 pass
 

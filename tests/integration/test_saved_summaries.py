@@ -221,3 +221,27 @@ def test_a_failing_call_fails_for_its_sharers_and_the_next_call_runs_afresh():
     with pytest.raises(RuntimeError):
         shared.call(lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     assert shared.call(lambda: "fine") == "fine"
+
+
+def test_a_request_during_the_start_up_read_shares_it():
+    shared = reader_module.SharedCall()
+    calls, entered, release = [], threading.Event(), threading.Event()
+
+    def walk():
+        calls.append(1)
+        if len(calls) == 1:
+            entered.set()
+            release.wait(10)
+        return len(calls)
+
+    warm = threading.Thread(target=lambda: shared.call(walk, shared=True))
+    warm.start()
+    assert entered.wait(10)
+    got = []
+    request = threading.Thread(target=lambda: got.append(shared.call(walk)))
+    request.start()
+    time.sleep(0.1)
+    release.set()
+    warm.join(10)
+    request.join(10)
+    assert got == [1] and len(calls) == 1  # the first page waited for the start-up read, not for a second walk
