@@ -209,7 +209,9 @@ class RunView:
     def forecast(self, *, suite_filter: str | None = None, targets=None, test_ids=None) -> Forecast:
         """The launch a Resume / Rerun failed would make and what agentv would run:
         the run's own (memoised), or with what the user gives instead."""
-        if suite_filter is None and not targets and not test_ids:
+        if (suite_filter is None or suite_filter == self.suite_filter) and not targets and not test_ids:
+            # The buttons ask with the run's own suite spelled out: the same
+            # forecast (O(records): once per view, not once per question).
             return self.memo("forecast", lambda: self._forecast(self.suite_filter, None, None))
         return self._forecast(suite_filter or self.suite_filter, targets, test_ids)
 
