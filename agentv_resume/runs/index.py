@@ -213,9 +213,10 @@ def parse_line_fast(raw: bytes):
     score = value.get("score")
     if type(score) is float and not -_INT64 < score < _INT64:
         return parse_line(raw)
-    duration = value.get("duration_ms")
-    if type(duration) is float and not -_INT64 < duration < _INT64:
-        return parse_line(raw)
+    for key in ("duration_ms", "durationMs"):  # either spelling may be the one apply_line reads
+        duration = value.get(key)
+        if type(duration) is float and not -_INT64 < duration < _INT64:
+            return parse_line(raw)
     error = value.get("error")
     if error is not None and type(error) is not str:
         return parse_line(raw)
@@ -313,13 +314,15 @@ def apply_lines(state: IndexState, lines) -> None:
         kind = type(score)
         error = row.get("error")
         duration = row.get("duration_ms")
+        camel_duration = row.get("durationMs")
         if (not (kind is int or (kind is float and low < score < high)) or (error is not None and type(error) is not str)
-                or (type(duration) is float and not low < duration < high)):
+                or (type(duration) is float and not low < duration < high)
+                or (type(camel_duration) is float and not low < camel_duration < high)):
             state.lines = n - 1
             apply_line(state, raw)
             continue
         if duration is None and "duration_ms" not in row:
-            duration = row.get("durationMs")
+            duration = camel_duration
         kind = type(duration)
         if not (kind is int or kind is float) or duration < 0:
             duration = None

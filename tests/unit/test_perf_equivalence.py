@@ -157,6 +157,10 @@ HOSTILE = [
     b'{"test_id": "a", "score": 9223372036854775808.0}',
     b'{"test_id": "a", "score": 1e19}',
     b'{"test_id": "a", "score": 1' + b"0" * 400 + b"}",
+    # durations beyond 64 bits, in either spelling (orjson reads them as floats, json as ints)
+    b'{"test_id": "a", "score": 1, "duration_ms": -9223372036854775809}',
+    b'{"test_id": "a", "score": 1, "durationMs": -9223372036854775809}',
+    b'{"test_id": "a", "score": 1, "durationMs": 1' + b"0" * 30 + b"}",
     b'{"test_id": "a", "score": 1' + b"0" * 5000 + b"}",  # beyond int()'s digit limit
     b'{"test_id": "a", "score": 1, "n": 9' + b"9" * 5000 + b"}",
     b'{"test_id": "a", "score": 1e400}', b'{"test_id": "a", "score": -1e400}',
