@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shlex
 import shutil
 import unicodedata
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 
 from agentv_resume.launching.launcher import prepare
 from agentv_resume.launching.argv import build_args, command_string
+from agentv_resume.paths import check_path
 from agentv_resume.runs.project import Project
 from agentv_resume.launching.request import KEYS, MAX_WORKERS, LaunchError, LaunchRequest, parse_request
 from agentv_resume.launching.resolve import default_output
@@ -174,8 +176,13 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def check_contract(body, request: LaunchRequest) -> None:
-    """Rules 2-7 hold for a body the validator accepted."""
+def check_contract(body, request: LaunchRequest, root: Path | None = None) -> None:
+    """Rules 2-7 hold for a body the validator accepted.
+
+    ``root``: the request was resolved against this project, so its paths are
+    the ones agentv will use (normalised by text, relative to the root), as
+    the contract says; without it they are exactly as sent.
+    """
     assert isinstance(body, dict)
     assert set(body) <= set(KEYS)
     for key in ("suite_filter", "retry_errors", "output"):
@@ -206,10 +213,11 @@ def check_contract(body, request: LaunchRequest) -> None:
     # Values reach agentv as they were sent.
     assert request.test_ids == list(test_ids or [])
     assert request.targets == ([target] if isinstance(target, str) else list(target or []))
-    if (body.get("output") or "").strip():
-        assert request.output == body["output"]
-    if (body.get("retry_errors") or "").strip():
-        assert request.retry_errors == body["retry_errors"]
+    for key in ("output", "retry_errors"):
+        if (body.get(key) or "").strip():
+            sent = body[key]
+            expected = sent if root is None else check_path(os.path.realpath(root), key, sent).arg
+            assert getattr(request, key) == expected, key
 
 
 def parse_or_400(body) -> LaunchRequest | None:
@@ -302,6 +310,7 @@ def prepare_env(real_project):
 @example({"suite_filter": "a", "output": "loop", "resume": True})
 @example({"suite_filter": "a", "retry_errors": "loop/x"})
 @example({"suite_filter": "a", "output": f"{RUNS}/errored/index.jsonl/x"})
+@example({"suite_filter": "0", "output": "0/"})  # a trailing slash: agentv gets the path normalised by text
 def test_prepare_answers_a_command_or_a_400_and_stays_inside(prepare_env, body):
     project, reader = prepare_env
     try:
@@ -311,7 +320,7 @@ def test_prepare_answers_a_command_or_a_400_and_stays_inside(prepare_env, body):
         json.dumps({"error": exc.message}, ensure_ascii=False).encode("utf-8")
         return
     request = prepared.resolved.request
-    check_contract(body, request)
+    check_contract(body, request, project.root)
     args = check_args(request, prepared.resolved.output_arg)
     assert prepared.args == args and prepared.command == command_string(args)
     root = project.root
