@@ -126,12 +126,12 @@ class _Ref:
 
 def _last_help(project) -> str:
     try:
-        last = project.last_run_dir()
+        last = project.last_run()
     except Exception:
         last = None
     if last is None:
-        return "the run in .agentv/cache.json (none yet)"
-    return f"the run in .agentv/cache.json: {last.name}"
+        return "the newest run (none yet)"
+    return f"the newest run: {last.id}"
 
 
 class _Describer:

@@ -27,7 +27,7 @@ def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bo
     """What RUN has done, failed, errored and missed, and the command that would finish it.
 
     RUN is a run id, a run directory, its index.jsonl, or `last` (the default:
-    agentv's .agentv/cache.json).  --suite, --target and --test-id are those
+    the newest run; agentv's own .agentv/cache.json is written only when a run ends).  --suite, --target and --test-id are those
     of `launch`: the prediction and the commands are then for exactly that launch.
     """
     # Imported here, not at the top: every <TAB> loads this module (start-up speed).
@@ -39,6 +39,9 @@ def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bo
 
     project = project_of(ctx)
     ref = project.resolve_run(run)
+    last_note = project.last_note(ref) if (run or "last").strip() in ("", "last") else None
+    if last_note:
+        click.echo(f"studio-resume: note: {last_note}", err=True)
     view = RunReader(project.root).read(ref.run_dir)
     overrides = {"suite_filter": ",".join(suites) or None, "targets": list(targets) or None,
                  "test_ids": list(test_ids) or None}
@@ -53,6 +56,8 @@ def inspect(ctx: click.Context, run: str, suites, targets, test_ids, as_json: bo
         data = inspect_json(ref, view, project, commands, with_tests=False, forecast=forecast,
                             suite_filter=overrides["suite_filter"])
         data.update(outcome)
+        if last_note:
+            data["warnings"].insert(0, last_note)
         _write_inspect_json(data, view.records, lambda text: click.echo(json_for_terminal(text), nl=False))
         return
     data = inspect_json(ref, view, project, commands, forecast=forecast, suite_filter=overrides["suite_filter"])

@@ -67,6 +67,10 @@ def launch(ctx, resume, rerun_failed, retry_errors, args, suites, targets, test_
             if len(args) > 1:
                 raise click.UsageError(f"--{mode.replace('_', '-')} takes one RUN, got {len(args)}: {' '.join(args)}")
             ref = project.resolve_run(args[0] if args else "last")
+            if not args or args[0].strip() in ("", "last"):
+                note = project.last_note(ref)
+                if note:
+                    click.echo(f"studio-resume: note: {note}", err=True)
             view = reader.read(ref.run_dir)
             suites = tuple(in_project(project, suite) for suite in suites)
             body = run_body(view, project, mode, ref.id, suites, targets, test_ids)

@@ -458,7 +458,8 @@ class Project:
         path = Path(last)
         return path if path.is_absolute() else self.root / path
 
-    def last_run(self) -> RunRef | None:
+    def cached_run(self) -> RunRef | None:
+        """The run agentv's .agentv/cache.json names (what `agentv eval run --resume` picks)."""
         last = self.last_run_dir()
         try:
             if last is None or not (last / INDEX_NAME).exists():
@@ -467,6 +468,22 @@ class Project:
             return None
         return self.run_by_dir(last) or RunRef(last.name, last, "", 0.0)
 
+    def last_run(self) -> RunRef | None:
+        """`last`: the newest run (its index.jsonl written last).  Not cache.json's run: agentv
+        writes that only when a run finishes, so after a Ctrl-C it names an older one."""
+        refs = self.runs(benchmarks=False)
+        return refs[0] if refs else None
+
+    def last_note(self, ref: RunRef | None = None) -> str | None:
+        """What to say when `last` (``ref``) is not the run agentv's cache.json names."""
+        ref = ref or self.last_run()
+        cached = self.cached_run()
+        if ref is None or (cached is not None and _resolved(cached.run_dir) == _resolved(ref.run_dir)):
+            return None
+        named = f"names {cached.id}" if cached is not None else "names no existing run"
+        return (f"`last` is the newest run, {ref.id}; agentv's .agentv/cache.json {named} (agentv writes it only "
+                "when a run finishes, so not after a Ctrl-C)")
+
     # --- RUN arguments -------------------------------------------------------
     def resolve_run(self, arg: str | None) -> RunRef:
         """RUN: a run id, a run directory, its index.jsonl, or `last` (the default)."""
@@ -474,10 +491,7 @@ class Project:
         if arg == "last":
             ref = self.last_run()
             if ref is None:
-                raise RunNotFound(
-                    f"no last run: {self.agentv_dir / CACHE_NAME} points at no existing run "
-                    "(name a run id or directory)"
-                )
+                raise RunNotFound(f"no last run: {self.root} holds no run yet (name a run id or directory)")
             return ref
         refs = self.runs()
         for ref in refs:

@@ -112,7 +112,7 @@ def test_print_in_the_project_root(cli, project, fp):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--resume"], EXPECTED_PRINT),  # RUN defaults to last (cache.json → errored)
+    (["--resume"], EXPECTED_PRINT),  # RUN defaults to last (the newest run: errored)
     (["--resume", "last"], EXPECTED_PRINT),
     (["--resume", ERRORED], EXPECTED_PRINT),
     (["--resume", f"{ERRORED}/index.jsonl"], EXPECTED_PRINT),
@@ -349,9 +349,21 @@ def test_run_not_found(launch, fp, args):
 
 
 def test_resume_of_last_without_a_cached_run(launch, project, fp):
+    """`last` is the newest run, given to agentv as --output: cache.json is not needed."""
     (project / ".agentv/cache.json").unlink()
-    result = launch("--resume")
-    assert result.exit_code == 5 and "cache.json" in result.stderr
+    result = launch("--resume", "--print")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == EXPECTED_PRINT
+    assert "cache.json names no existing run" in result.stderr
+
+
+def test_resume_of_last_after_a_ctrl_c_is_the_interrupted_run(launch, project, fp):
+    """agentv's cache.json still names the older finished run (issue 11, scenario 8)."""
+    os.utime(project / RUNS / "interrupted" / "index.jsonl", (1_800_000_000, 1_800_000_000))
+    result = launch("--resume", "--print")
+    assert result.exit_code == 0, result.output
+    assert "--output .agentv/results/runs/default/interrupted --resume" in result.stdout
+    assert "cache.json names errored" in result.stderr
 
 
 # --- what happens around agentv -------------------------------------------------------------

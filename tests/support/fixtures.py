@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from support.builders import FIXTURE_PROJECT, fill_project_root
+from support.builders import FIXTURE_PROJECT, RUNS, fill_project_root
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +27,11 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     shutil.copytree(FIXTURE_PROJECT, root)
     fill_project_root(root)
+    # A checkout gives every file its own time: the runs get an order instead, errored the
+    # newest (the run its cache.json names, as if agentv had made it last), so `last` is errored.
+    for age, name in enumerate(["errored", "interrupted", "quality-only", "all-ok"]):
+        when = 1_700_000_000 - age * 60  # 2023: in the past, as a finished run is
+        os.utime(root / RUNS / name / "index.jsonl", (when, when))
     return root
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import re
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def test_the_search_stops_at_a_filesystem_boundary(tmp_path, monkeypatch):
 
 
 def test_no_last_run_names_the_project_found(project):
-    (project / ".agentv" / "cache.json").unlink()
+    shutil.rmtree(project / ".agentv" / "results")
     with pytest.raises(RunNotFound) as refused:
         Project(project).resolve_run("last")
     assert str(project.resolve()) in str(refused.value)
@@ -187,23 +188,28 @@ def test_run_by_directory_or_index(project, monkeypatch, form):
     assert ref.id == "interrupted" and ref.run_dir == run_dir.resolve()
 
 
-def test_last_follows_cache_json(project):
+def test_last_is_the_newest_run(project):
     p = Project(project)
-    assert p.resolve_run("last").id == "errored"
+    assert p.resolve_run("last").id == "errored"  # the fixture's newest (and cache.json's)
     assert p.resolve_run(None).id == "errored"  # the default
+    assert p.last_note() is None
 
 
-def test_last_with_a_relative_cache_pointer(project):
+def test_cached_run_follows_a_relative_cache_pointer(project):
     (project / ".agentv/cache.json").write_text(json.dumps({"lastRunDir": ".agentv/results/runs/default/all-ok"}))
-    assert Project(project).resolve_run("last").id == "all-ok"
+    p = Project(project)
+    assert p.cached_run().id == "all-ok"
+    assert "cache.json names all-ok" in p.last_note()
 
 
 @pytest.mark.parametrize("cache", [None, "not json", {"lastRunDir": 5}, {"other": 1},
                                    {"lastRunDir": "/nowhere/at/all"}])
 def test_last_without_a_usable_cache(project, cache):
     set_cache(project, cache)
-    with pytest.raises(RunNotFound, match="cache.json"):
-        Project(project).resolve_run("last")
+    p = Project(project)
+    assert p.cached_run() is None
+    assert p.resolve_run("last").id == "errored"
+    assert "cache.json names no existing run" in p.last_note()
 
 
 @pytest.mark.parametrize("arg", ["nope", "evals", "/definitely/not/here", "evals/greetings.yaml"])
@@ -221,3 +227,15 @@ def test_relative_paths_and_containment(project, tmp_path):
     assert not p.contains(project / ".." / "elsewhere")
     (project / "link").symlink_to(tmp_path)
     assert not p.contains(project / "link" / "x")
+
+
+def test_last_is_the_newest_run_and_says_when_cache_json_names_another(project):
+    """agentv writes cache.json only when a run finishes: after a Ctrl-C it names the older run."""
+    os.utime(project / RUNS / "interrupted" / "index.jsonl", (1_800_000_000, 1_800_000_000))
+    found = Project(project)
+    assert found.resolve_run("last").id == "interrupted"
+    assert found.cached_run().id == "errored"
+    note = found.last_note()
+    assert "interrupted" in note and "errored" in note and "cache.json" in note
+    os.utime(project / RUNS / "errored" / "index.jsonl", (1_900_000_000, 1_900_000_000))
+    assert Project(project).last_note() is None
