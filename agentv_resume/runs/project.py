@@ -464,14 +464,17 @@ class Project:
         try:
             if last is None or not (last / INDEX_NAME).exists():
                 return None
-        except OSError:  # a name too long: no run agentv could have written
+        except (OSError, ValueError):  # a name too long, a NUL, a lone surrogate: no run agentv wrote
             return None
         return self.run_by_dir(last) or RunRef(last.name, last, "", 0.0)
 
     def last_run(self) -> RunRef | None:
         """`last`: the newest run (its index.jsonl written last).  Not cache.json's run: agentv
         writes that only when a run finishes, so after a Ctrl-C it names an older one."""
-        refs = self.runs(benchmarks=False)
+        try:
+            refs = self.all_runs()  # a run written outside results/ (cache.json's, a job's) counts too
+        except (OSError, ValueError):  # cache.json names a path no file system holds (a NUL...)
+            refs = self.runs()
         return refs[0] if refs else None
 
     def last_note(self, ref: RunRef | None = None) -> str | None:
