@@ -47,6 +47,9 @@ from agentv_resume.jobs.record import (
     write_json_atomic, write_spawn_args,
 )
 from agentv_resume.jobs.states import TERMINAL, JobStatus, change, is_terminal
+from agentv_resume.runs.audit import audit
+
+AUDIT_LOG_BYTES = 16 * 1024 * 1024  # agentv's progress lines of a big run; more is cut, not read
 from agentv_resume.jobs.stopping import StopPlan
 
 # Stop: SIGTERM, then SIGKILL this much later (recorded per job; the runner's default too)
@@ -222,6 +225,7 @@ class JobStore:
         self.jobs_dir = self.project_root / ".agentv" / STATE_DIR / JOBS_DIR
         self._counters: dict[str, Counter] = {}   # active jobs only: a set of case keys each
         self._ended: dict[str, dict] = {}         # ended jobs whose record lacks progress_final
+        self._audits: dict[str, dict] = {}        # ended jobs: agentv's account, read once
         self._progress_lock = threading.Lock()
         self._orphan_stops: dict[str, threading.Thread] = {}
         self._orphan_lock = threading.Lock()
@@ -362,7 +366,22 @@ class JobStore:
             out["stop_requested"] = True
         if with_log:
             out["log_tail"] = job.log_tail()
+        if is_terminal(status):
+            out["audit"] = self._audit(job)
         return out
+
+    def _audit(self, job: Job) -> dict:
+        """agentv's own account of the ended job beside the tool's prediction (issue 11);
+        read once from its log (agentv prints "found N ... skipping K", its i/N total)."""
+        cached = self._audits.get(job.id)
+        if cached is None:
+            try:
+                with open_regular(job.log_path) as handle:
+                    text = handle.read(AUDIT_LOG_BYTES).decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            cached = self._audits[job.id] = audit(job.record.get("predicted"), text)
+        return dict(cached)
 
     # --- stop -----------------------------------------------------------------
     def stop(self, job: Job) -> dict:

@@ -124,3 +124,20 @@ def test_rerunning_picked_cases_does_not_narrow_the_run(client, project, fake_ag
              in ("finished", "failed", "stopped", "lost"), 30, what="the fake agentv to end")
     resume = client.get("/api/runs/errored").json["commands"]["resume"]
     assert "--test-id" not in resume  # a later Resume still covers the whole run
+
+
+def test_an_ended_job_carries_agentvs_account_beside_the_prediction(project):
+    """agentv's own output (a real one, tests/fixtures/scenarios/outputs) audited in the job status."""
+    from agentv_resume.jobs.store import JobStore
+    from support.builders import SCENARIOS
+
+    store = JobStore(project)
+    run_dir = project / RUNS / "interrupted"
+    job = store.create(job_id="20260101-000000-a0d17a", argv=["agentv"], args=[], command="agentv eval run x",
+                       run_dir=run_dir, source="server", progress_base={"predicted": 5})
+    job.log_path.write_bytes((SCENARIOS / "outputs" / "testid-interrupted--resume.txt").read_bytes())
+    job.record.update(status="finished", exit_code=0, finished_at="2026-01-01T00:00:05.000Z")
+    job.save()
+    audit = store.status(store.get(job.id))["audit"]
+    assert audit["predicted"] == 5 and audit["agentv_planned"] == 8 and audit["found"] == 4
+    assert "agentv planned 8" in audit["warning"]
