@@ -9,6 +9,8 @@ at once with the buttons in view.
 
 from __future__ import annotations
 
+import json
+
 import operator
 import os
 import weakref
@@ -104,10 +106,13 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
                 "job_url": bench.job_url(job["id"]) if job else None,
                 "status_url": bench.status_api(job["id"]) if job else None,
                 "events_url": bench.events_api(job["id"]) if job else None}
+    inputs = _launch_inputs(studio, data, view)
     buttons = []
     for mode in MODES:
         count = data["will_run"][mode]
-        if count <= 0:
+        # Uncertain targets: the count is only known once they are chosen.
+        uncertain = bool(inputs and inputs["targets"])
+        if count <= 0 and not uncertain:
             continue
         body = action_body(view, bench.project, mode)
         command = data["commands"].get(mode)
@@ -116,6 +121,8 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
             reason = READ_ONLY_TITLE
         elif data["blocked"]:
             reason = data["blocked"]
+        elif body is None and uncertain:
+            reason = data["targets_uncertain"]
         elif body is None or command is None:
             reason = "agentv could not be given this run's own values; use `studio-resume launch` with options"
         elif too_big:
@@ -129,17 +136,51 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
         buttons.append({
             "mode": mode,
             "testid": TESTIDS[mode],
-            "label": f"{LABELS[mode]} — {plural(count)}",
+            "label": LABELS[mode] if uncertain else f"{LABELS[mode]} — {plural(count)}",
             "primary": mode == "resume",
             "body": shown_body,
             "command": shown_command,
             "title": title,
             "disabled": reason is not None,
             "reason": None if studio.read_only else reason,
+            # What the page's fields complete (suite file(s), targets): the launch
+            # without them; app.js adds what the user gives and then enables it.
+            "draft": (json.dumps(_draft_body(view, bench.project, mode))
+                      if inputs and body is None and not studio.read_only else None),
         })
-    return {"kind": "buttons", "buttons": buttons, "launch_url": bench.launch_api(),
+    return {"kind": "buttons", "buttons": buttons, "launch_url": bench.launch_api(), "inputs": inputs,
             "nothing": not buttons,
-            "no_resume": data["will_run"]["resume"] == 0 and bool(buttons)}
+            "no_resume": data["will_run"]["resume"] == 0 and bool(buttons) and not (inputs and inputs["targets"])}
+
+
+def _launch_inputs(studio: Studio, data: dict, view) -> dict | None:
+    """What the user must give before a launch can be made (issue 11): the suite
+    file(s) when the run's are unknown, the targets when they are uncertain.
+    None when the run's own values suffice (or nothing can be launched here)."""
+    if studio.read_only:
+        return None
+    needs_suite = view.suite_filter is None
+    needs_targets = bool(data.get("targets_uncertain"))
+    if not (needs_suite or needs_targets):
+        return None
+    return {"suite": needs_suite, "targets": needs_targets,
+            "target_choices": list(data.get("target_choices") or ()),
+            "targets_reason": data.get("targets_uncertain")}
+
+
+def _draft_body(view, project, mode: str) -> dict:
+    """The launch body without the suite / targets the page asks for; the
+    server validates what the user adds like any request (400 when refused)."""
+    draft: dict = {}
+    if view.suite_filter is None:
+        known = [t for t in (view.targets or ()) if not t.endswith("-dry-run")]
+        if known:
+            draft["target"] = known
+    else:
+        draft["suite_filter"] = view.suite_filter
+    draft["output"] = project.relative(view.run_dir)
+    draft[mode] = True
+    return draft
 
 
 # --- JSON -----------------------------------------------------------------------

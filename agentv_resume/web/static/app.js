@@ -856,6 +856,57 @@
     }
   });
 
+  // --- launch inputs: suite file(s) / targets the run's own files cannot tell (issue 11) ---
+
+  function setupLaunchInputs(panel) {
+    var scope = panel.closest(".actions") || document;
+    var suite = panel.querySelector('[data-role="suite-field"]');
+    var boxes = Array.prototype.slice.call(panel.querySelectorAll('input[data-role="target-choice"]'));
+    var buttons = Array.prototype.slice.call(scope.querySelectorAll("button[data-draft]"));
+    var note = panel.querySelector('[data-role="inputs-reason"]');
+
+    function update() {
+      var suiteValue = suite ? suite.value.trim() : "";
+      var targets = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+      var missing = [];
+      buttons.forEach(function (button) {
+        var needs = (button.getAttribute("data-needs") || "").split(" ");
+        var body;
+        try { body = JSON.parse(button.getAttribute("data-draft")); } catch (e) { return; }
+        var lacks = [];
+        if (needs.indexOf("suite") >= 0) {
+          if (suiteValue) { body.suite_filter = suiteValue; } else { lacks.push("give the suite file(s)"); }
+        }
+        if (needs.indexOf("targets") >= 0) {
+          if (targets.length) { body.target = targets; } else { lacks.push("choose at least one target"); }
+        }
+        // The first "describedby" is the fields' note; the rest the server's reason.
+        if (!button.hasAttribute("data-reason-ids")) {
+          button.setAttribute("data-reason-ids", button.getAttribute("aria-describedby") || "");
+        }
+        if (lacks.length) {
+          button.removeAttribute("data-body");
+          button.setAttribute("aria-disabled", "true");
+          button.setAttribute("aria-describedby", button.getAttribute("data-reason-ids"));
+          missing = lacks;
+        } else {
+          // What the user gave is checked by the server like any request; a 400 shows below.
+          button.setAttribute("data-body", JSON.stringify(body));
+          button.removeAttribute("aria-disabled");
+          button.removeAttribute("aria-describedby");
+        }
+      });
+      if (note) {
+        note.hidden = !missing.length;
+        if (missing.length) { note.textContent = "Can't launch yet: " + missing.join(" and ") + " above."; }
+      }
+    }
+
+    if (suite) { suite.addEventListener("input", update); }
+    boxes.forEach(function (b) { b.addEventListener("change", update); });
+    update();
+  }
+
   // --- start ----------------------------------------------------------------------------
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -872,5 +923,7 @@
     if (panel) { followActive(panel); }
     var picking = document.querySelector('[data-role="rerun-selected"]');
     if (picking) { setupSelection(picking); }
+    var inputs = document.querySelector('[data-role="launch-inputs"]');
+    if (inputs) { setupLaunchInputs(inputs); }
   });
 })();

@@ -23,6 +23,7 @@
   % if actions['buttons']:
   % reasons = sorted({b['reason'] for b in actions['buttons'] if b['reason']})
   % reason_id = {r: 'reason-%d' % n for n, r in enumerate(reasons)}
+  % include('run_inputs.tpl')
   <div class="buttons">
     % for b in actions['buttons']:
     <div class="action" data-mode="{{b['mode']}}">
@@ -31,7 +32,10 @@
       data-body="{{b['body']}}"
       % end
       data-action="launch" data-url="{{actions['launch_url']}}" data-command="{{b['command'] or ''}}"
-      % if b['disabled']:
+      % if b.get('draft'):
+      data-draft="{{b['draft']}}" data-needs="{{' '.join(k for k in ('suite', 'targets') if actions['inputs'][k])}}"
+      aria-disabled="true" aria-describedby="inputs-reason {{reason_id.get(b['reason'], '')}}"
+      % elif b['disabled']:
       aria-disabled="true" aria-describedby="{{reason_id.get(b['reason'], 'read-only-reason')}}"
       % end
       % if b['mode'] == 'resume':

@@ -17,6 +17,7 @@
     % include('job_meta.tpl')
   </div>
   % include('job_outcome.tpl')
+  % include('job_audit.tpl')
   % include('job_progress.tpl')
   % include('job_log.tpl')
 </section>

@@ -1,10 +1,6 @@
-% if run['warnings'] or run['blocked']:
+%# `warnings` are shown above the actions (run_warnings.tpl); here what blocks the run.
+% if run['blocked']:
 <ul class="warnings">
-  % if run['blocked']:
   <li><strong>Blocked:</strong> {{run['blocked']}}</li>
-  % end
-  % for w in run['warnings']:
-  <li>{{w}}</li>
-  % end
 </ul>
 % end
