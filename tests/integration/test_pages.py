@@ -108,7 +108,9 @@ def test_unknown_suite_blocks_with_the_reason(client, project):
         assert "several eval files" in button.get("title")
     assert text_of(buttons[RESUME]) == "Resume run — 2 cases"
     reasons = [e for e in parse(html) if e.get("class") == "action-reason"]
-    assert len(reasons) == 1 and "several eval files" in text_of(reasons[0])
+    # the blocked reason, and what the page's suite field asks for (issue 11)
+    assert [r.get("id") for r in reasons] == ["inputs-reason", "reason-0"]
+    assert "several eval files" in text_of(reasons[1]) and "suite file(s)" in text_of(reasons[0])
 
 
 def test_deleted_suite_file_blocks(client, project):
