@@ -122,7 +122,7 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
         elif data["blocked"]:
             reason = data["blocked"]
         elif body is None and uncertain:
-            reason = data["targets_uncertain"]
+            reason = None  # the target choices above say it (and the warnings, why)
         elif body is None or command is None:
             reason = "agentv could not be given this run's own values; use `studio-resume launch` with options"
         elif too_big:
@@ -132,7 +132,7 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
         if studio.read_only:
             title = READ_ONLY_TITLE + (f". It would run: {command}" if command else "")
         else:
-            title = reason or command
+            title = reason or command or ("Choose the run's targets first" if uncertain else "")
         buttons.append({
             "mode": mode,
             "testid": TESTIDS[mode],
@@ -141,7 +141,7 @@ def _actions(studio: Studio, bench: Benchmark, data: dict, view) -> dict:
             "body": shown_body,
             "command": shown_command,
             "title": title,
-            "disabled": reason is not None,
+            "disabled": reason is not None or body is None,
             "reason": None if studio.read_only else reason,
             # What the page's fields complete (suite file(s), targets): the launch
             # without them; app.js adds what the user gives and then enables it.

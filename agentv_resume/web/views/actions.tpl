@@ -1,4 +1,5 @@
 <aside class="actions" aria-label="Actions" data-job-base="{{bench.job_url('')}}">
+% include('run_warnings.tpl')
 % if actions['kind'] == 'active':
 %   job = actions['job']
   <div class="active-job" data-status-url="{{actions['status_url'] or ''}}" data-events-url="{{actions.get('events_url') or ''}}">
@@ -34,7 +35,7 @@
       data-action="launch" data-url="{{actions['launch_url']}}" data-command="{{b['command'] or ''}}"
       % if b.get('draft'):
       data-draft="{{b['draft']}}" data-needs="{{' '.join(k for k in ('suite', 'targets') if actions['inputs'][k])}}"
-      aria-disabled="true" aria-describedby="inputs-reason {{reason_id.get(b['reason'], '')}}"
+      aria-disabled="true" aria-describedby="{{' '.join(filter(None, ['inputs-reason', reason_id.get(b['reason'])]))}}"
       % elif b['disabled']:
       aria-disabled="true" aria-describedby="{{reason_id.get(b['reason'], 'read-only-reason')}}"
       % end

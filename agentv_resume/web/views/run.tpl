@@ -2,7 +2,6 @@
 <section class="run" aria-labelledby="run-title">
   <div class="run-head">
     % include('run_title.tpl')
-    % include('run_warnings.tpl')
     % include('actions.tpl')
     % include('run_meta.tpl')
   </div>

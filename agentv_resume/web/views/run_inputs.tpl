@@ -21,7 +21,7 @@
     % if not inputs['target_choices']:
     <p class="muted small">No targets found in .agentv/targets.yaml: use `studio-resume launch --target`.</p>
     % end
-    <span id="target-choices-help" class="muted small">{{inputs['targets_reason'] or ''}} Choose the run's targets.</span>
+    <span id="target-choices-help" class="muted small">The run's targets are not all recorded: tick every target it was run on (from .agentv/targets.yaml).</span>
   </fieldset>
   % end
   <p class="action-reason" id="inputs-reason" data-role="inputs-reason">Can't launch yet: {{'give the suite file(s)' if inputs['suite'] else ''}}{{' and ' if inputs['suite'] and inputs['targets'] else ''}}{{'choose at least one target' if inputs['targets'] else ''}} above.</p>
