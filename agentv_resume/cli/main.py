@@ -71,19 +71,6 @@ for command in (runs, inspect, launch, jobs, watch, stop, serve):
     main.add_command(command)
 
 
-def _name_envvars(group: click.Group) -> None:
-    """STUDIO_RESUME_<COMMAND>_<OPTION>, named after the option a user types
-    (`--state` → ..._RUNS_STATE), not Click's internal parameter name (`states`)."""
-    for name, command in group.commands.items():
-        for param in command.params:
-            if isinstance(param, click.Option) and param.allow_from_autoenv and not param.envvar:
-                longest = max(param.opts, key=len).lstrip("-")
-                param.envvar = f"{ENV_PREFIX}_{name}_{longest}".upper().replace("-", "_")
-
-
-_name_envvars(main)
-
-
 # --- completion -------------------------------------------------------------
 
 @main.command("completion", short_help="Print the shell completion script for bash, zsh or fish.",
