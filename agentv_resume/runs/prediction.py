@@ -77,8 +77,13 @@ def predict_from_suite(records: Mapping[Key, object], plan: SuitePlan, all_cases
 def predict_from_lines(records: Mapping[Key, object], missing: int) -> Prediction:
     """No readable suite: the unfinished recorded pairs plus `planned_test_count`'s gap."""
     out = Prediction(approximate=True)
-    out.resume = [key for key, record in records.items() if not _completed(record, "resume")]
-    out.rerun_failed = [key for key, record in records.items() if not _completed(record, "rerun_failed")]
+    items = records.items()
+    try:  # _completed(record, mode), inlined: 500,000 records, two passes
+        out.resume = [key for key, r in items if not (r.target_recorded and (r.ever_ok or r.ever_quality_failure))]
+        out.rerun_failed = [key for key, r in items if not (r.target_recorded and r.ever_ok)]
+    except AttributeError:  # not a Record (None, or no target_recorded): _completed's own rules
+        out.resume = [key for key, record in items if not _completed(record, "resume")]
+        out.rerun_failed = [key for key, record in items if not _completed(record, "rerun_failed")]
     out.resume_count = len(out.resume) + missing
     out.rerun_count = len(out.rerun_failed) + missing
     return out
