@@ -81,6 +81,8 @@ class RunReader:
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _RunEntry(key)
+            else:
+                entry.kept = True  # a run the list is reading for the first time: opened, so kept
         if not entry.lock.acquire(blocking=wait):
             return None
         try:
@@ -241,10 +243,11 @@ class _RunEntry:
     """What RunReader keeps of one run: its scanner, and what its last view was made of."""
 
     __slots__ = ("key", "lock", "scanner", "benchmark_path", "benchmark_stamp", "benchmark", "snapshot", "suite",
-                 "view")
+                 "view", "kept")
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, *, kept: bool = True):
         self.key = key
+        self.kept = kept  # False: the list's first read of a run, let go when it is done
         self.lock = threading.Lock()
         self.scanner = IndexScanner(Path(key) / INDEX_NAME, snapshots=True)
         self.benchmark_path = os.path.join(key, BENCHMARK_NAME)
@@ -256,8 +259,27 @@ class _RunEntry:
 
 
 def _read_once(reader: RunReader, ref) -> RunView:
-    """A view of a run from a scanner that is not kept."""
-    return reader._view(_RunEntry(ref.path), ref.path, ref.index_stamp)
+    """A view of a run from a scanner that is not kept.
+
+    While it reads, the run's entry is the reader's, so a ``read`` of the
+    same run meanwhile (a run page opened while the server's start-up reads
+    every run) waits for this read and shares its view instead of reading
+    the file a second time beside it; that entry is then kept.  Otherwise
+    it is let go when the read is done (50,000 kept views would not fit).
+    """
+    key = ref.path
+    with reader._lock:
+        entry = reader._entries.get(key)
+        if entry is None:
+            entry = reader._entries[key] = _RunEntry(key, kept=False)
+    if entry.kept:
+        return reader.read(key, ref.index_stamp)  # someone opened it just now: theirs
+    with entry.lock:
+        view = reader._view(entry, key, ref.index_stamp)
+    with reader._lock:
+        if not entry.kept and reader._entries.get(key) is entry:
+            del reader._entries[key]
+    return view
 
 
 def _racy(ref) -> bool:
