@@ -155,7 +155,11 @@ def make_runs(root: Path, count: int, *, rows: int = 5, experiment: str = "defau
         index = run_dir / "index.jsonl"
         _write(index, contents[n % len(contents)])
         _write(run_dir / "benchmark.json", bench_short if n % 3 == 0 else bench_full)
+        # Written when the run was (agentv writes benchmark.json right after
+        # the last line): files a second old are not mistaken for ones still
+        # being written.
         os.utime(index, (base + n, base + n))
+        os.utime(run_dir / "benchmark.json", (base + n, base + n))
         made.append(run_dir)
     return made
 

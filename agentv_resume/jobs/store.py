@@ -35,6 +35,7 @@ import os
 import re
 import stat
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,6 +58,8 @@ STOP_GRACE_SECONDS = DEFAULT_STOP_GRACE_SECONDS
 DEFAULT_PAGE = 100    # jobs per page of the jobs list (API and page)
 LOG_TAIL_BYTES = 16 * 1024
 LOG_SINCE_BYTES = 256 * 1024
+# A folder changed this recently may change again within its mtime's tick unseen.
+_RACY_SECONDS = 2.0
 JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
@@ -229,6 +232,12 @@ class JobStore:
         self._progress_lock = threading.Lock()
         self._orphan_stops: dict[str, threading.Thread] = {}
         self._orphan_lock = threading.Lock()
+        # active_runs(): jobs whose record has not ended, those that have, and
+        # the jobs folder's stamp when it was last listed.
+        self._active_lock = threading.Lock()
+        self._open: dict[str, None] = {}
+        self._closed: set[str] = set()
+        self._jobs_seen: tuple | None = None
 
     def create(self, *, job_id: str, argv: list[str], args: list[str], command: str,
                run_dir: Path, source: str, progress_base: dict, **fields) -> Job:
@@ -305,6 +314,56 @@ class JobStore:
 
     def active_for(self, run_dir: Path) -> str | None:
         return lock_holder(run_dir)
+
+    def active_runs(self) -> dict[str, str]:
+        """{run directory (as its job recorded it): id of the job holding its lock}
+        for every job of this project whose record has not ended.
+
+        A runs list asks this once instead of probing the lock of each of
+        50,000 runs: the jobs folder is listed again only when it changed (a
+        job was created or removed), a record that ended is never read again,
+        and only the jobs not yet ended (a handful) have their record re-read
+        and their run's lock probed.  The lock is the truth: a record that
+        says running whose lock is free (a lost job) is not active.
+        """
+        with self._active_lock:
+            self._refresh_open_jobs()
+            active: dict[str, str] = {}
+            for job_id in list(self._open):
+                record = job_record.load(self.jobs_dir / job_id / RECORD_NAME)
+                if record is not None and record.get("id") == job_id and is_terminal(record.get("status")):
+                    del self._open[job_id]
+                    self._closed.add(job_id)
+                    continue
+                run_dir = record.get("run_dir") if record is not None else None
+                if not isinstance(run_dir, str) or not run_dir or run_dir in active:
+                    continue
+                holder = lock_holder(Path(run_dir))
+                if holder is not None:
+                    active[run_dir] = holder
+            return active
+
+    def _refresh_open_jobs(self) -> None:
+        """List the jobs folder again when it changed since the last listing
+        (or changed so recently that a change within its mtime's tick could
+        hide); a job seen for the first time is open until its record ends."""
+        try:
+            st = os.stat(self.jobs_dir)
+        except OSError:
+            self._open.clear()
+            self._closed.clear()
+            self._jobs_seen = None
+            return
+        stamp = (st.st_dev, st.st_ino, st.st_mtime_ns)
+        if stamp == self._jobs_seen and time.time() - st.st_mtime > _RACY_SECONDS:
+            return
+        ids = self._ids()
+        for job_id in ids - self._closed - self._open.keys():
+            self._open[job_id] = None
+        for gone in (self._open.keys() | self._closed) - ids:
+            self._open.pop(gone, None)
+            self._closed.discard(gone)
+        self._jobs_seen = stamp
 
     # --- progress -------------------------------------------------------------
     def progress(self, job: Job, status=None) -> dict:

@@ -28,6 +28,8 @@ _RELATIVE_CACHE = 20_000
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 MISSING = ("missing",)  # the stamp of a file that is not there
 _RACY_SECONDS = 2.0
+# Every run's benchmark.json is stat'ed at least this often (see Project.runs).
+BENCHMARK_CHECK_SECONDS = 1.0
 
 
 class ProjectNotFound(NotFound):
@@ -245,22 +247,29 @@ class Project:
         self._by_id: dict[str, RunRef] = {}
         self._walked: tuple[dict, float] | None = None
         self._named: tuple[list[str], list[tuple[str, str]]] | None = None
+        self._sorted: list[RunRef] | None = None  # the last walk's refs, newest first
+        self._benchmarks_checked = float("-inf")  # when every benchmark.json was last stat'ed (monotonic)
         # Run directories that callers know of beyond results/ (the CLI: those its
         # jobs worked on), as a callable: asked only when a RUN is looked up or listed.
         self.extra_run_dirs = None
 
     # --- discovery ---------------------------------------------------------
-    def _run_dirs(self, benchmarks: bool = True,
-                  walked: dict | None = None) -> list[tuple[str, tuple[str, ...], str, os.stat_result, tuple]]:
-        """(path, folders between results/ and the run, name, index.jsonl's stat,
-        benchmark.json's stamp) of every run.
+    def _run_dirs(self, benchmarks: bool = True, walked: dict | None = None,
+                  known: dict | None = None) -> list[tuple[str, tuple[str, ...], str, tuple, float, tuple]]:
+        """(path, folders between results/ and the run, name, index.jsonl's
+        stamp, its mtime, benchmark.json's stamp) of every run.
 
         Plain strings, and two stats per run relative to an open folder (not
         a whole path each): this runs on every runs-list request.
         ``walked``: filled with each folder walked -> (device, inode, mtime_ns),
         taken before it is listed (a run that comes or goes changes them).
+        ``known``: {path: RunRef} of a walk less than BENCHMARK_CHECK_SECONDS
+        ago; a run whose index.jsonl it saw unchanged keeps the benchmark.json
+        stamp it saw (not stat'ed again) unless that was missing or racy.
         """
         found: list = []
+        stat = os.stat
+        fresh_ns = time.time_ns() - int(_RACY_SECONDS * 1e9)  # a stamp newer than this is racy
 
         def walk(fd: int, directory: str, parts: tuple[str, ...], depth: int) -> None:
             if walked is not None:
@@ -271,9 +280,10 @@ class Project:
                     entries = [entry.name for entry in listing if entry.is_dir(follow_symlinks=False)]
             except OSError:
                 return
+            prefix = directory + os.sep
             for name in entries:
                 try:
-                    st = os.stat(name + _INDEX_SUFFIX, dir_fd=fd)
+                    st = stat(name + _INDEX_SUFFIX, dir_fd=fd)
                 except OSError:
                     if depth < _MAX_DEPTH:
                         try:
@@ -281,19 +291,27 @@ class Project:
                         except OSError:
                             continue
                         try:
-                            walk(child, directory + os.sep + name, (*parts, name), depth + 1)
+                            walk(child, prefix + name, (*parts, name), depth + 1)
                         finally:
                             os.close(child)
                     continue
+                path = prefix + name
+                stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)  # file_stamp, inline: 50,000 calls
                 benchmark = None  # unknown: the reader looks again
                 if benchmarks:
-                    try:
-                        benchmark = file_stamp(os.stat(name + _BENCHMARK_SUFFIX, dir_fd=fd))
-                    except FileNotFoundError:
-                        benchmark = MISSING
-                    except OSError:
-                        pass
-                found.append((directory + os.sep + name, parts, name, st, benchmark))
+                    ref = known.get(path) if known is not None else None
+                    if (ref is not None and ref.index_stamp == stamp and type(ref.benchmark_stamp) is tuple
+                            and len(ref.benchmark_stamp) == 4 and ref.benchmark_stamp[3] < fresh_ns):
+                        benchmark = ref.benchmark_stamp
+                    else:
+                        try:
+                            bst = stat(name + _BENCHMARK_SUFFIX, dir_fd=fd)
+                            benchmark = (bst.st_dev, bst.st_ino, bst.st_size, bst.st_mtime_ns)
+                        except FileNotFoundError:
+                            benchmark = MISSING
+                        except OSError:
+                            pass
+                found.append((path, parts, name, stamp, st.st_mtime, benchmark))
 
         top = os.fspath(self.results_dir)
         try:
@@ -319,22 +337,34 @@ class Project:
         """Every run, newest first, with ids unique within the project.
 
         ``benchmarks=False``: without benchmark.json's stamp (a <TAB> wants
-        ids only: one stat per run, not two).  ``walked``: see ``_run_dirs``."""
-        # By path: which of two clashing ids gets the "-2" never depends on the listing order.
+        ids only: one stat per run, not two).  ``walked``: see ``_run_dirs``.
+
+        benchmark.json is stat'ed for every run at most every
+        BENCHMARK_CHECK_SECONDS; in between, only for the runs whose
+        index.jsonl changed, whose benchmark.json was missing (a run that
+        finishes writes it) or was written in the last two seconds.  agentv
+        rewrites benchmark.json only as it appends to index.jsonl, so what
+        this can delay (by at most BENCHMARK_CHECK_SECONDS) is a hand edit.
+        """
         walked = {} if walked is None else walked
         started = time.time()
-        found = self._run_dirs(benchmarks, walked)
+        now = time.monotonic()
+        known = self._refs if benchmarks and now - self._benchmarks_checked < BENCHMARK_CHECK_SECONDS else None
+        found = self._run_dirs(benchmarks, walked, known)
+        if benchmarks and known is None:
+            self._benchmarks_checked = now
         found.sort(key=_first)
         paths = [item[0] for item in found]
         named = self._named
-        if named is None or named[0] != paths:  # a run came or went: ids may change
+        same_runs = named is not None and named[0] == paths
+        if not same_runs:  # a run came or went: ids may change
             named = self._named = (paths, _ids(found))
-        refs: list[RunRef] = []
-        previous, kept = self._refs, {}
+        previous = self._refs
+        changed = not same_runs or self._sorted is None
+        kept: dict[str, RunRef] = {}
         results_rel = self._results_relative()
         cut = len(os.fspath(self.results_dir)) + 1
-        for (path, _, _, st, benchmark), (run_id, experiment) in zip(found, named[1]):
-            stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)  # file_stamp, inline: 50,000 calls
+        for (path, _, _, stamp, mtime, benchmark), (run_id, experiment) in zip(found, named[1]):
             ref = previous.get(path)
             if ref is None or ref.id != run_id or ref.index_stamp != stamp or ref.benchmark_stamp != benchmark:
                 # Below results/ the walk follows no link: the path is its own
@@ -344,14 +374,18 @@ class Project:
                     relative = f"{results_rel}/{path[cut:]}"
                     if os.sep != "/":
                         relative = relative.replace(os.sep, "/")
-                ref = RunRef(run_id, path, experiment, st.st_mtime, stamp, benchmark, relative)
+                ref = RunRef(run_id, path, experiment, mtime, stamp, benchmark, relative)
+                changed = True
             kept[path] = ref
-            refs.append(ref)
-        self._refs = kept  # the refs of an unchanged run are reused: no new object per run per call
-        self._by_id = {ref.id: ref for ref in refs}
         self._walked = (walked, started) if benchmarks else None
-        refs.sort(key=_newest_first)
-        return refs
+        if not changed:
+            # Every run as it was: the same refs, in the same order.
+            return list(self._sorted)
+        self._refs = kept  # the refs of an unchanged run are reused: no new object per run per call
+        self._by_id = {ref.id: ref for ref in kept.values()}
+        refs = sorted(kept.values(), key=_newest_first)
+        self._sorted = refs
+        return list(refs)
 
     def _known_run(self, run_id: str) -> RunRef | None:
         """The run with this id as the last walk named it, when no folder that
@@ -385,6 +419,7 @@ class Project:
         if stamp != ref.index_stamp or benchmark != ref.benchmark_stamp:
             ref = RunRef(ref.id, ref.path, ref.experiment, st.st_mtime, stamp, benchmark, ref.relative)
             self._refs[ref.path] = self._by_id[ref.id] = ref
+            self._sorted = None  # the next walk builds its list again (this ref replaced one in it)
         return ref
 
     def outside_runs(self, refs: list[RunRef] | None = None) -> list[RunRef]:
@@ -392,12 +427,15 @@ class Project:
         cache.json (its last run) or ``extra_run_dirs`` point at; their ids are
         made unique among ``refs`` (``runs()``), never changing those."""
         refs = self.runs() if refs is None else refs
-        taken = {ref.id for ref in refs}
-        results = _resolved(self.results_dir)
         extra = self.extra_run_dirs() if self.extra_run_dirs is not None else ()
+        last = self.last_run_dir()
+        if last is None and not extra:
+            return []
+        taken: set[str] | None = None  # the listed ids: made only when a run outside results/ is found
+        results = _resolved(self.results_dir)
         out: list[RunRef] = []
         seen: set[Path] = set()
-        for directory in (self.last_run_dir(), *extra):
+        for directory in (last, *extra):
             if directory is None:
                 continue
             try:
@@ -409,13 +447,16 @@ class Project:
             except (OSError, ValueError):  # gone, or no path at all (a NUL, a lone surrogate in cache.json)
                 continue
             stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            if taken is None:
+                taken = {ref.id for ref in refs}
             out.append(RunRef(unique(url_safe(path.name), taken), path, "", st.st_mtime, stamp))
         return out
 
     def all_runs(self) -> list[RunRef]:
         """``runs()`` and ``outside_runs()``, newest first."""
         refs = self.runs()
-        return sorted(refs + self.outside_runs(refs), key=_newest_first)
+        outside = self.outside_runs(refs)
+        return sorted(refs + outside, key=_newest_first) if outside else refs
 
     def run_by_id(self, run_id: str) -> RunRef | None:
         """The run with this id: from the last walk while no folder changed
@@ -446,6 +487,24 @@ class Project:
         for ref in refs:
             if _resolved(ref.run_dir) == target:
                 return ref
+        return None
+
+    def listed_path(self, run_dir: str) -> str | None:
+        """The path the last walk listed the run in ``run_dir`` at, or None.
+
+        A job records its run directory resolved; the walk lists runs below
+        results/ as reached from the root, which differs only when
+        ``.agentv/results`` (or a folder above it) is a link."""
+        if run_dir in self._refs:
+            return run_dir
+        try:
+            real_results, real = os.path.realpath(self.results_dir), os.path.realpath(run_dir)
+        except (OSError, ValueError):
+            return None
+        if real.startswith(real_results + os.sep):
+            candidate = os.fspath(self.results_dir) + real[len(real_results):]
+            if candidate in self._refs:
+                return candidate
         return None
 
     # --- cache.json ----------------------------------------------------------

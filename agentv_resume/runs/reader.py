@@ -195,10 +195,10 @@ class RunReader:
             if view is None:
                 return known, None  # another thread is reading it: show what we know
             if known is not None and known.view is view:
-                return known, None
+                return known, self._unsaved_row(known, ref)
             return self._remember(key, stamp, _Summary.from_view(ref, view, project, self, suites, keep=True), ref)
         if known is not None and known.stamp == stamp and known.suite_current(self, suites):
-            return known, None
+            return known, self._unsaved_row(known, ref)
         store_key = ref.relative or ref.path
         row = saved.get(store_key)
         if row is not None and None not in stamp and row[0] == _stamp_text(stamp):
@@ -216,10 +216,16 @@ class RunReader:
 
     def _remember(self, key: str, stamp: tuple, summary: "_Summary", ref) -> tuple["_Summary", tuple | None]:
         self._listed[key] = summary
-        row = None
-        if self._store is not None and not _racy(ref) and None not in stamp and summary.suite_stamp is not None:
-            row = (summary.store_key, _stamp_text(stamp), summary.saved_text())
-        return summary, row
+        return summary, self._unsaved_row(summary, ref)
+
+    def _unsaved_row(self, summary: "_Summary", ref) -> tuple | None:
+        """The row that saves ``summary``, once: when it is not saved yet and
+        its files are no longer racy.  A run listed just after agentv wrote
+        it is saved by a later list, not never."""
+        if summary.saved or self._store is None or None in summary.stamp or summary.suite_stamp is None or _racy(ref):
+            return None
+        summary.saved = True
+        return summary.store_key, _stamp_text(summary.stamp), summary.saved_text()
 
     def suite_stamp(self, eval_file: str | None, suites: dict[str, str]) -> str | None:
         """The suite file's stamp as text ("" for none), once per list per file;
@@ -374,9 +380,9 @@ def _eval_file(raw: bytes):
 class _Summary:
     """One run's summary: what its files say (saved), and the list entries made from it."""
 
-    __slots__ = ("store_key", "stamp", "state", "eval_file", "suite_stamp", "fragment", "view", "_last")
+    __slots__ = ("store_key", "stamp", "state", "eval_file", "suite_stamp", "fragment", "view", "saved", "_last")
 
-    def __init__(self, store_key, stamp, state, eval_file, suite_stamp, fragment: bytes, view=None):
+    def __init__(self, store_key, stamp, state, eval_file, suite_stamp, fragment: bytes, view=None, saved=False):
         self.store_key = store_key
         self.stamp = stamp
         self.state = state  # with no job running
@@ -384,6 +390,7 @@ class _Summary:
         self.suite_stamp = suite_stamp
         self.fragment = fragment  # the summary's other keys, encoded, without braces
         self.view = view
+        self.saved = saved  # in the store already (or handed to it to save)
         self._last: Listed | None = None
 
     @classmethod
@@ -401,7 +408,8 @@ class _Summary:
     def from_saved(cls, store_key: str, stamp: tuple, saved) -> "_Summary | None":
         try:
             state, eval_file, suite_stamp, fragment = saved.split(_SEP, 3)
-            return cls(store_key, stamp, _text(state), _eval_file(eval_file), _text(suite_stamp), fragment)
+            return cls(store_key, stamp, _text(state), _eval_file(eval_file), _text(suite_stamp), fragment,
+                       saved=True)
         except (ValueError, TypeError, AttributeError, UnicodeError):
             return None  # not what this code saves: read the run again
 

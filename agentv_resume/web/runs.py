@@ -61,8 +61,26 @@ def _summaries(bench: Benchmark, *, warm_up: bool = False):
     """(each run's ``reader.Listed``, whether every run could be read): one walk,
     shared by the requests that arrive while it is under way (``warm_up``:
     the server's start-up read, which they may join)."""
-    return bench.listing.call(lambda: bench.reader.list_runs(
-        bench.project.all_runs(), bench.project, lambda ref: active_job(bench, ref.path)), shared=warm_up)
+    def walk():
+        refs = bench.project.all_runs()
+        active = _active_by_path(bench)
+        return bench.reader.list_runs(refs, bench.project, lambda ref: active.get(ref.path))
+
+    return bench.listing.call(walk, shared=warm_up)
+
+
+def _active_by_path(bench: Benchmark) -> dict[str, str]:
+    """{path a run is listed at: id of the job working on it}, from this
+    project's jobs that have not ended (``JobStore.active_runs``): a handful
+    of locks probed, not one per run.  Called after the walk (``all_runs``),
+    whose paths it matches."""
+    out: dict[str, str] = {}
+    for run_dir, job_id in bench.store.active_runs().items():
+        out[run_dir] = job_id
+        listed = bench.project.listed_path(run_dir)
+        if listed is not None:
+            out[listed] = job_id
+    return out
 
 
 def warm_up(bench: Benchmark) -> None:

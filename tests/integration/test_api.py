@@ -149,14 +149,80 @@ def test_runs_list_answer_follows_every_change(client, project):
     assert set(listed()) == set(first) | {"newcomer"}
     shutil.rmtree(project / RUNS_DIR / "newcomer")
     assert set(listed()) == set(first)
-    lock = project / RUNS_DIR / "errored" / LOCK_NAME
-    fd = acquire_lock(lock.parent, "20260101-000000-abcdef")
+    job, fd = _running_job(project, "errored")
     try:
-        assert listed()["errored"]["active_job"] == "20260101-000000-abcdef"
+        assert listed()["errored"]["active_job"] == job.id
         assert listed()["errored"]["state"] == "running"
     finally:
         os.close(fd)
     assert listed()["errored"]["active_job"] is None
+
+
+def _running_job(project, run: str, job_id: str = "20260101-000000-abcdef", lock: bool = True):
+    """A job of this project recorded running on ``run``, holding its lock (``lock``)."""
+    store = JobStore(project)
+    run_dir = project / RUNS_DIR / run
+    job = store.create(job_id=job_id, argv=["agentv"], args=[], command="agentv eval run --resume",
+                       run_dir=run_dir.resolve(), source="server", progress_base={})
+    job.record.update(status="running", supervisor_pid=os.getpid(), supervisor_start=None)
+    job.save()
+    return job, (acquire_lock(run_dir, job_id) if lock else None)
+
+
+def _listed(client) -> dict:
+    return {r["id"]: r for r in client.get("/api/runs").json["runs"]}
+
+
+def test_runs_list_follows_jobs_that_start_and_end(client, project):
+    assert _listed(client)["errored"]["active_job"] is None
+    job, fd = _running_job(project, "errored")
+    try:
+        assert _listed(client)["errored"]["state"] == "running"
+        # A second job, started on another run while the first runs.
+        other, other_fd = _running_job(project, "interrupted", "20260101-000001-abcdef")
+        listed = _listed(client)
+        assert (listed["errored"]["active_job"], listed["interrupted"]["active_job"]) == (job.id, other.id)
+        os.close(other_fd)
+        other.record.update(status="finished", exit_code=0, ended_at="2026-01-01T00:00:02Z")
+        other.save()
+        listed = _listed(client)
+        assert listed["interrupted"]["active_job"] is None and listed["interrupted"]["state"] == "incomplete"
+        assert listed["errored"]["active_job"] == job.id
+    finally:
+        os.close(fd)
+    assert _listed(client)["errored"]["state"] == "errored"
+
+
+def test_a_job_recorded_running_whose_lock_is_free_is_not_running(client, project):
+    # Its runner died unrecorded (a lost job): the lock is the truth.
+    _running_job(project, "errored", lock=False)
+    assert _listed(client)["errored"]["active_job"] is None
+
+
+def test_runs_list_shows_the_job_of_a_run_reached_through_a_linked_results_folder(tmp_path, project):
+    # .agentv/results is a link: the job records the run's real folder, the
+    # list walks the linked one; both name the same run.
+    real = tmp_path / "elsewhere-results"
+    shutil.move(project / ".agentv" / "results", real)
+    os.symlink(real, project / ".agentv" / "results")
+    job, fd = _running_job(project, "errored")
+    assert str(job.run_dir).startswith(str(real))
+    try:
+        listed = _listed(client_for(project))
+        assert listed["errored"]["active_job"] == job.id and listed["errored"]["state"] == "running"
+    finally:
+        os.close(fd)
+
+
+def test_a_lock_held_without_a_job_of_this_project_shows_on_the_run_itself(client, project):
+    # The runs list takes "running" from this project's jobs (not a lock
+    # probe per run); the run's own answers and a launch still ask the lock.
+    fd = acquire_lock(project / RUNS_DIR / "errored", "20260101-000000-fedcba")
+    try:
+        assert client.get("/api/runs/errored").json["active_job"] == "20260101-000000-fedcba"
+        assert client.post(LAUNCH, run_body(project, "errored")).status == 409
+    finally:
+        os.close(fd)
 
 
 def test_one_unreadable_run_does_not_hide_the_others(client, project, monkeypatch):

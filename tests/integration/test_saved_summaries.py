@@ -112,6 +112,27 @@ def test_a_rewrite_within_one_mtime_tick_is_never_hidden(project):
     assert listed(client_for(project))["fresh"]["state"] == "complete"
 
 
+def test_a_run_listed_just_after_agentv_wrote_it_is_saved_by_a_later_list(project, reads, monkeypatch):
+    # Listed within RACY_SECONDS of its last write: not saved then (it could
+    # change again unseen), but by the next list once it is older, so the
+    # next start does not read it again.
+    run_dir = make_run(project, "fresh", [row("a", "execution_error", error="x")], planned=1)
+    age_runs(project)
+    for name in ("index.jsonl", "benchmark.json"):
+        os.utime(run_dir / name)  # written just now
+    client = client_for(project)
+    listed(client)
+    reads.clear()
+    listed(client_for(project))
+    assert reads == ["fresh"]  # it was not saved: a restart read it again
+    monkeypatch.setattr(reader_module, "RACY_SECONDS", 0.0)  # time has passed
+    reads.clear()
+    listed(client)  # the first server lists it again, unchanged: now it is saved
+    assert reads == []
+    again = listed(client_for(project))
+    assert reads == [] and again["fresh"]["state"] == "errored"
+
+
 @pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
 def test_damaged_saved_summaries_change_no_answer(project, damage):
     age_runs(project)
