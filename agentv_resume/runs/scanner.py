@@ -23,7 +23,7 @@ from agentv_resume.runs.names import file_stamp
 
 CHUNK_BYTES = 4 * 1024 * 1024
 # Reading more than this pauses Python's cyclic garbage collector (see
-# _collector_paused).
+# collector_paused).
 _PAUSE_GC_BYTES = 1024 * 1024
 # Bytes kept from just before the committed offset, to notice a file that was
 # rewritten (not appended to) with a size at least as large as before.
@@ -93,7 +93,7 @@ class IndexScanner:
                 self._inode = st.st_ino
                 handle.seek(self._offset)
                 remaining = st.st_size - self._offset
-                with _collector_paused(remaining > _PAUSE_GC_BYTES):
+                with collector_paused(remaining > _PAUSE_GC_BYTES):
                     tail = self._read_lines(handle, remaining)
         except IsADirectoryError:
             return self._unreadable("index.jsonl is a directory, not a file")
@@ -170,7 +170,7 @@ class IndexScanner:
 
 
 @contextlib.contextmanager
-def _collector_paused(pause: bool):
+def collector_paused(pause: bool):
     """Pause the cyclic garbage collector while a big file is folded in.
 
     Records and their keys make no cycles (the parser's rows are freed by

@@ -21,6 +21,7 @@ import bottle
 from agentv_resume.jobs.lock import LOCK_NAME
 from agentv_resume.launching.actions import LABELS, MODES, action_body, action_commands, plural
 from agentv_resume.runs.report import run_detail
+from agentv_resume.runs.scanner import collector_paused
 from agentv_resume.web import outcomes, run_rows
 from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.jobs import job_or_none
@@ -62,9 +63,12 @@ def _summaries(bench: Benchmark, *, warm_up: bool = False):
     shared by the requests that arrive while it is under way (``warm_up``:
     the server's start-up read, which they may join)."""
     def walk():
-        refs = bench.project.all_runs()
-        active = _active_by_path(bench)
-        return bench.reader.list_runs(refs, bench.project, lambda ref: active.get(ref.path))
+        # A cold list of 50,000 runs makes a few objects per run, none in a
+        # cycle: the cyclic collector's passes over them are pure cost.
+        with collector_paused(True):
+            refs = bench.project.all_runs()
+            active = _active_by_path(bench)
+            return bench.reader.list_runs(refs, bench.project, lambda ref: active.get(ref.path))
 
     return bench.listing.call(walk, shared=warm_up)
 
