@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -248,6 +249,9 @@ class Project:
         self._walked: tuple[dict, float] | None = None
         self._named: tuple[list[str], list[tuple[str, str]]] | None = None
         self._sorted: list[RunRef] | None = None  # the last walk's refs, newest first
+        self._state_lock = threading.Lock()  # _refs, _sorted, _by_id and _walked change together
+        self._version = 0  # bumped when a run page replaces one ref (_known_run)
+        self._listings: dict[str, tuple[tuple, list[str]]] = {}  # folder -> (its stamp, its folders)
         self._benchmarks_checked = float("-inf")  # when every benchmark.json was last stat'ed (monotonic)
         # Run directories that callers know of beyond results/ (the CLI: those its
         # jobs worked on), as a callable: asked only when a RUN is looked up or listed.
@@ -271,15 +275,25 @@ class Project:
         stat = os.stat
         fresh_ns = time.time_ns() - int(_RACY_SECONDS * 1e9)  # a stamp newer than this is racy
 
+        listings = self._listings
+
         def walk(fd: int, directory: str, parts: tuple[str, ...], depth: int) -> None:
+            st = os.fstat(fd)
+            folder = (st.st_dev, st.st_ino, st.st_mtime_ns)
             if walked is not None:
-                st = os.fstat(fd)
-                walked[directory] = (st.st_dev, st.st_ino, st.st_mtime_ns)
-            try:
-                with os.scandir(fd) as listing:
-                    entries = [entry.name for entry in listing if entry.is_dir(follow_symlinks=False)]
-            except OSError:
-                return
+                walked[directory] = folder
+            # A folder unchanged since it was last listed (and not changed
+            # within the last two seconds) holds the same folders.
+            listed = listings.get(directory)
+            if listed is not None and listed[0] == folder and folder[2] < fresh_ns:
+                entries = listed[1]
+            else:
+                try:
+                    with os.scandir(fd) as listing:
+                        entries = [entry.name for entry in listing if entry.is_dir(follow_symlinks=False)]
+                except OSError:
+                    return
+                listings[directory] = (folder, entries)
             prefix = directory + os.sep
             for name in entries:
                 try:
@@ -359,8 +373,9 @@ class Project:
         same_runs = named is not None and named[0] == paths
         if not same_runs:  # a run came or went: ids may change
             named = self._named = (paths, _ids(found))
-        previous = self._refs
-        changed = not same_runs or self._sorted is None
+        with self._state_lock:  # what the last published walk saw: refs by path, and in order
+            previous, previous_sorted, version = self._refs, self._sorted, self._version
+        changed = not same_runs or previous_sorted is None
         kept: dict[str, RunRef] = {}
         results_rel = self._results_relative()
         cut = len(os.fspath(self.results_dir)) + 1
@@ -377,14 +392,21 @@ class Project:
                 ref = RunRef(run_id, path, experiment, mtime, stamp, benchmark, relative)
                 changed = True
             kept[path] = ref
-        self._walked = (walked, started) if benchmarks else None
         if not changed:
-            # Every run as it was: the same refs, in the same order.
-            return list(self._sorted)
-        self._refs = kept  # the refs of an unchanged run are reused: no new object per run per call
-        self._by_id = {ref.id: ref for ref in kept.values()}
+            with self._state_lock:
+                if self._version == version:
+                    # Every run as it was: the same refs, in the same order.
+                    self._walked = (walked, started) if benchmarks else None
+                    return list(previous_sorted)
         refs = sorted(kept.values(), key=_newest_first)
-        self._sorted = refs
+        by_id = {ref.id: ref for ref in refs}
+        with self._state_lock:
+            # Published only over the state this walk started from: a slower,
+            # older walk never replaces what a newer one found.
+            if self._refs is previous and self._version == version:
+                # The refs of an unchanged run are reused: no new object per run per call.
+                self._refs, self._sorted, self._by_id = kept, refs, by_id
+                self._walked = (walked, started) if benchmarks else None
         return list(refs)
 
     def _known_run(self, run_id: str) -> RunRef | None:
@@ -418,8 +440,10 @@ class Project:
             benchmark = None
         if stamp != ref.index_stamp or benchmark != ref.benchmark_stamp:
             ref = RunRef(ref.id, ref.path, ref.experiment, st.st_mtime, stamp, benchmark, ref.relative)
-            self._refs[ref.path] = self._by_id[ref.id] = ref
-            self._sorted = None  # the next walk builds its list again (this ref replaced one in it)
+            with self._state_lock:
+                self._refs[ref.path] = self._by_id[ref.id] = ref
+                self._sorted = None  # the next walk builds its list again (this ref replaced one in it)
+                self._version += 1  # and a walk under way does not take its old list for current
         return ref
 
     def outside_runs(self, refs: list[RunRef] | None = None) -> list[RunRef]:

@@ -239,3 +239,44 @@ def test_last_is_the_newest_run_and_says_when_cache_json_names_another(project):
     assert "interrupted" in note and "errored" in note and "cache.json" in note
     os.utime(project / RUNS / "errored" / "index.jsonl", (1_900_000_000, 1_900_000_000))
     assert Project(project).last_note() is None
+
+
+def _seen(refs):
+    return [(ref.id, ref.path, ref.index_stamp, ref.benchmark_stamp) for ref in refs]
+
+
+def test_walks_racing_with_changes_and_run_lookups_end_on_the_current_runs(project):
+    # Server threads walk at once (runs lists, run pages) while runs come,
+    # grow and go: once it is quiet, a walk lists what is on disk, never an
+    # older walk's list that finished last.
+    import threading
+
+    shared = Project(project)
+    stop = threading.Event()
+    errors = []
+
+    def walker():
+        try:
+            while not stop.is_set():
+                shared.runs()
+                shared.run_by_id("errored")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=walker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(40):
+            run_dir = make_run(project, f"racer-{n}", [row("greet-1")], planned=1)
+            with open(project / RUNS / "errored" / "index.jsonl", "a") as out:
+                out.write(json.dumps(row(f"grow-{n}")) + "\n")
+            if n % 3 == 0:
+                shutil.rmtree(run_dir)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not errors
+    assert _seen(shared.runs()) == _seen(Project(project).runs())
+    assert shared.run_by_id("errored").index_stamp == Project(project).run_by_id("errored").index_stamp
