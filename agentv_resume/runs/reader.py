@@ -468,13 +468,15 @@ class Listed:
 class SharedCall:
     """Concurrent callers share one call of a function instead of queuing for their own.
 
-    A caller that arrives while a call is under way waits for the *next*
-    one (it started after the caller arrived, so it sees every change made
-    before the caller asked); all who arrive meanwhile share that next
-    call.  With 50 clients asking for the runs list, the runs are walked
-    about twice per round, not 50 times.  A call made with ``shared=True``
-    (the server's start-up read) is joined by whoever arrives while it runs:
-    nothing a user did can predate it.
+    A caller that arrives while a call is under way shares that call's
+    answer: with 50 clients asking for the runs list, the runs are walked
+    about once per walk's length, not 50 times, and a caller waits half a
+    walk on average, not one and a half.  The answer may then predate the
+    caller by up to one walk — as if it had asked a moment earlier —, which
+    is no later than a change anyone else makes can race with a read
+    anyway; except for a change this process made itself (a launch, a
+    Stop): ``invalidate()`` after it, and callers that arrive from then on
+    wait for the next call, which starts after it.
     """
 
     def __init__(self):
@@ -484,7 +486,12 @@ class SharedCall:
         self._joinable = False  # the running call may be joined
         self._done: tuple[int, bool, object] | None = None  # (call number, ok, value or exception)
 
-    def call(self, fn, *, shared: bool = False):
+    def invalidate(self) -> None:
+        """Something changed: whoever asks from now on gets a call that starts after this."""
+        with self._cond:
+            self._joinable = False
+
+    def call(self, fn):
         with self._cond:
             wanted = self._started + (0 if self._running and self._joinable else 1)
             while True:
@@ -493,7 +500,7 @@ class SharedCall:
                     return _outcome(done)
                 if not self._running:
                     self._started = wanted = max(wanted, self._started + 1)
-                    self._running, self._joinable = True, shared
+                    self._running, self._joinable = True, True
                     break
                 self._cond.wait()
         try:

@@ -26,8 +26,8 @@ class Benchmark:
     store: JobStore
     first: bool
     # One walk over the runs at a time, shared: the requests that arrive
-    # while one is under way share the next (see SharedCall), instead of
-    # queuing for a walk each.
+    # while one is under way share it (see SharedCall), instead of queuing
+    # for a walk each; a launch or a Stop invalidates the walk under way.
     listing: SharedCall = field(default_factory=SharedCall, repr=False, compare=False)
 
     @property

@@ -6,7 +6,7 @@ also the event id, so a reconnecting browser resumes with ``Last-Event-ID``
 and no output is lost or shown twice).  Once the job has ended: one last
 ``status`` event, then ``end``.
 
-Cost, under waitress's fixed thread pool (``server.THREADS`` = 8):
+Cost, under waitress's fixed thread pool (``server.THREADS``):
 
 - an open stream holds one worker thread, so at most ``MAX_STREAMS`` streams
   are open at once; one more is answered 503 and the page polls instead;
@@ -29,7 +29,7 @@ from agentv_resume.web.context import Benchmark, Studio
 from agentv_resume.web.jobs import find_job, job_status
 from agentv_resume.web.responses import json_body, json_error
 
-MAX_STREAMS = 4          # of server.THREADS (8): the pages and the API keep the rest
+MAX_STREAMS = 4          # of server.THREADS: the pages and the API keep the rest
 STREAM_SECONDS = 25.0    # then the browser reconnects (RETRY_MS later)
 RETRY_MS = 500
 TICK_SECONDS = 0.5       # how often a stream looks for news

@@ -107,6 +107,7 @@ def launch(studio: Studio, bench: Benchmark):
     job, lock_fd = launcher.start(prepared, bench.project, bench.reader, bench.store,
                                   agentv=studio.agentv, source="server")
     launcher.detach(job, lock_fd)
+    bench.listing.invalidate()  # a runs list asked after this answer shows the run running
     status = job_status(bench, job, with_log=False)
     answer = {key: status[key] for key in ("id", "status", "command", "run_dir", "run_id", "job_url")}
     return json_response(answer, 202)
@@ -140,7 +141,9 @@ def jobs_json(studio: Studio, bench: Benchmark):
 def stop(studio: Studio, bench: Benchmark, job_id: str):
     _refuse_if_read_only(studio)
     job = find_job(bench, job_id)
-    return json_response(bench.store.stop(job))
+    answer = bench.store.stop(job)
+    bench.listing.invalidate()
+    return json_response(answer)
 
 
 # --- pages ----------------------------------------------------------------------

@@ -58,10 +58,9 @@ def summaries(bench: Benchmark) -> list[dict]:
     return [listed.as_dict() for listed in _summaries(bench)[0]]
 
 
-def _summaries(bench: Benchmark, *, warm_up: bool = False):
+def _summaries(bench: Benchmark):
     """(each run's ``reader.Listed``, whether every run could be read): one walk,
-    shared by the requests that arrive while it is under way (``warm_up``:
-    the server's start-up read, which they may join)."""
+    shared by the requests that arrive while it is under way (``SharedCall``)."""
     def walk():
         # A cold list of 50,000 runs makes a few objects per run, none in a
         # cycle: the cyclic collector's passes over them are pure cost.
@@ -70,7 +69,7 @@ def _summaries(bench: Benchmark, *, warm_up: bool = False):
             active = _active_by_path(bench)
             return bench.reader.list_runs(refs, bench.project, lambda ref: active.get(ref.path))
 
-    return bench.listing.call(walk, shared=warm_up)
+    return bench.listing.call(walk)
 
 
 def _active_by_path(bench: Benchmark) -> dict[str, str]:
@@ -89,7 +88,7 @@ def _active_by_path(bench: Benchmark) -> dict[str, str]:
 
 def warm_up(bench: Benchmark) -> None:
     """Read every run once (the server's start-up), so the first page is a warm one."""
-    _summaries(bench, warm_up=True)
+    _summaries(bench)
 
 
 # The last runs-list answer of each benchmark (keyed by its reader), with the

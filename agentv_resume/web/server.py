@@ -17,7 +17,11 @@ from agentv_resume.web import runs, security
 from agentv_resume.web.app import create_app
 
 DEFAULT_PORT = port_holders.DEFAULT_PORT
-THREADS = 8
+# Worker threads.  A runs-list request waits (without using the CPU) for the
+# shared walk of the runs; with 8 threads, 8 such requests filled the pool and
+# every status poll queued behind them (50 polling tabs: p50 150 ms).  Idle
+# threads cost a stack each and nothing else.
+THREADS = 64
 DEMO_STOP_SECONDS = 15.0  # at exit, for the demo's running jobs to stop before its folder goes
 # waitress refuses bigger bodies itself; between 64 KiB and this the app
 # answers its own JSON 413.

@@ -514,6 +514,23 @@ def test_launch_hands_the_job_to_a_detached_supervisor(client, project, fp, fake
     assert [j["id"] for j in _jobs(client)] == [data["id"]]
 
 
+def test_a_launch_and_a_stop_make_runs_lists_asked_after_them_walk_again(client, project, fp, fake_agentv,
+                                                                          monkeypatch):
+    # Runs lists asked meanwhile share the walk under way (SharedCall); one
+    # asked after a launch (or a Stop) answered must not get a walk that
+    # began before it.
+    bench = client.app.studio.first
+    invalidated = []
+    monkeypatch.setattr(bench.listing, "invalidate", lambda: invalidated.append("walk"))
+    fp.register([sys.executable, fp.any()])
+    response = client.post(LAUNCH, run_body(project, "errored"))
+    assert response.status == 202 and invalidated == ["walk"]
+    refused = client.post(LAUNCH, {"suite_filter": "evals/greetings.yaml", "resume": True, "rerun_failed": True})
+    assert refused.status == 400 and invalidated == ["walk"]  # a refused launch changed nothing
+    stop = client.post(f"{LAUNCH}/{response.json['id']}/stop", {})
+    assert stop.status == 200 and invalidated == ["walk", "walk"]
+
+
 def test_launch_adds_the_missing_newline_before_agentv_appends(client, project, fp, fake_agentv):
     run_dir = make_run(project, "cut", [row("a"), row("b", "execution_error")], planned=3, raw_tail=b'{"test_id": "c"')
     fp.register([sys.executable, fp.any()])

@@ -208,8 +208,8 @@ def test_a_slow_run_does_not_hold_up_another_runs_page_or_the_list(project, monk
 
 # --- requests share one walk ---------------------------------------------------------------
 
-def test_callers_that_arrive_during_a_call_share_the_next_one():
-    shared = reader_module.SharedCall()
+def _slow_first_call():
+    """A function whose first call waits for ``release``; each call returns its number."""
     calls, entered, release = [], threading.Event(), threading.Event()
 
     def walk():
@@ -219,22 +219,59 @@ def test_callers_that_arrive_during_a_call_share_the_next_one():
             release.wait(10)
         return len(calls)
 
-    results = []
-    first = threading.Thread(target=lambda: results.append(shared.call(walk)))
-    first.start()
-    assert entered.wait(10)
-    # These arrive while call 1 is under way: none may get call 1's answer
-    # (it may predate a change they made), and they need not make 20 calls.
-    waiters = [threading.Thread(target=lambda: results.append(shared.call(walk))) for _ in range(20)]
-    for thread in waiters:
+    return walk, calls, entered, release
+
+
+def _waiting(shared, count: int) -> None:
+    """Until ``count`` callers wait inside ``shared.call`` (on its condition)."""
+    deadline = time.monotonic() + 10
+    while len(shared._cond._waiters) < count:
+        assert time.monotonic() < deadline, "the callers never came to wait"
+        time.sleep(0.01)
+
+
+def _arrive(shared, walk, results, count):
+    threads = [threading.Thread(target=lambda: results.append(shared.call(walk))) for _ in range(count)]
+    for thread in threads:
         thread.start()
-    time.sleep(0.2)
+    return threads
+
+
+def test_callers_that_arrive_during_a_call_share_it():
+    shared = reader_module.SharedCall()
+    walk, calls, entered, release = _slow_first_call()
+    results = []
+    first = _arrive(shared, walk, results, 1)
+    assert entered.wait(10)
+    waiters = _arrive(shared, walk, results, 20)  # 20 requests while call 1 is under way
+    _waiting(shared, 20)
     release.set()
-    for thread in [first, *waiters]:
+    for thread in [*first, *waiters]:
         thread.join(10)
-    assert len(results) == 21
-    assert results.count(1) == 1
-    assert len(calls) == 2  # call 1, and one more shared by all twenty
+    assert results == [1] * 21 and len(calls) == 1  # one walk for all 21
+
+
+def test_callers_after_a_change_of_ours_wait_for_a_call_that_starts_after_it():
+    # A launch or a Stop invalidates the walk under way: a runs list asked
+    # after the launch answered must show the run running.
+    shared = reader_module.SharedCall()
+    walk, calls, entered, release = _slow_first_call()
+    results = []
+    first = _arrive(shared, walk, results, 1)
+    assert entered.wait(10)
+    early = _arrive(shared, walk, results, 3)
+    _waiting(shared, 3)
+    shared.invalidate()
+    late = _arrive(shared, walk, results, 5)
+    _waiting(shared, 8)
+    release.set()
+    for thread in first:
+        thread.join(10)
+    for thread in [*early, *late]:
+        thread.join(10)
+    assert len(results) == 9 and 1 in results  # the first caller got its own call
+    assert len(calls) == 2  # the early callers shared call 1 (or, woken late, call 2); the late ones call 2
+    assert results.count(2) >= 5  # no late caller got call 1, which may predate the change
 
 
 def test_a_failing_call_fails_for_its_sharers_and_the_next_call_runs_afresh():
@@ -246,16 +283,9 @@ def test_a_failing_call_fails_for_its_sharers_and_the_next_call_runs_afresh():
 
 def test_a_request_during_the_start_up_read_shares_it():
     shared = reader_module.SharedCall()
-    calls, entered, release = [], threading.Event(), threading.Event()
+    walk, calls, entered, release = _slow_first_call()
 
-    def walk():
-        calls.append(1)
-        if len(calls) == 1:
-            entered.set()
-            release.wait(10)
-        return len(calls)
-
-    warm = threading.Thread(target=lambda: shared.call(walk, shared=True))
+    warm = threading.Thread(target=lambda: shared.call(walk))
     warm.start()
     assert entered.wait(10)
     got = []
