@@ -60,6 +60,8 @@ def json_for_terminal(encoded: str) -> str:
     Such characters can only occur inside JSON strings, where the escape is
     exact.
     """
+    if encoded.isascii() and "\x7f" not in encoded:
+        return encoded  # every such character is beyond ASCII but DEL (50 MB of tests: a scan, not a regex)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 

@@ -87,42 +87,53 @@ def _write_inspect_json(data: dict, tests, write, *, tests_are_records: bool = T
     ``json.dumps(test, ensure_ascii=False)`` prints.  A test's four values
     are strings (a Record's test_id, target and status always are) or, for
     the error, null; json's own string encoder quotes them
-    (``encode_basestring``, the one ensure_ascii=False uses), and the few
-    distinct targets and statuses are quoted once.
+    (``encode_basestring``, the one ensure_ascii=False uses).  The few
+    distinct (target, status) pairs make the middle of a line, quoted once.
     """
     import json  # start-up speed: only `inspect --json` needs it
     from json.encoder import encode_basestring as quote
 
     head = json.dumps(data, indent=2, ensure_ascii=False)
-    quoted: dict[str, str] = {}
+    middles: dict[str, dict[str, str]] = {}  # target -> status -> '", "target": ..., "error": '
 
-    def once(text: str) -> str:
-        value = quoted.get(text)
-        if value is None:
-            value = quote(text)
-            if len(quoted) < 1000:  # a hostile file may name a target per row
-                quoted[text] = value
+    def middle(target: str, status: str) -> str:
+        value = f', "target": {quote(target)}, "execution_status": {quote(status)}, "error": '
+        if len(middles) < 1000:  # a hostile file may name a target per row
+            middles.setdefault(target, {})[status] = value
         return value
 
+    if not tests_are_records:
+        tests = [_AsRecord(test) for test in tests]
     opening = head[:-2] + ',\n  "tests": [\n'
     lines, first = [], True
+    append = lines.append
     for test in tests:
-        if tests_are_records:
-            test_id, target, status, error = test.test_id, test.target, test.execution_status, test.error
-        else:
-            test_id, target, status, error = test["test_id"], test["target"], test["execution_status"], test["error"]
-        lines.append(f'    {{"test_id": {quote(test_id)}, "target": {once(target)}, '
-                     f'"execution_status": {once(status)}, '
-                     f'"error": {"null" if error is None else quote(error)}}}')
+        by_status = middles.get(test.target)
+        mid = by_status.get(test.execution_status) if by_status is not None else None
+        if mid is None:
+            mid = middle(test.target, test.execution_status)
+        error = test.error
+        append(f'    {{"test_id": {quote(test.test_id)}{mid}{"null" if error is None else quote(error)}}}')
         if len(lines) == _TESTS_PER_WRITE:
             write((opening if first else ",\n") + ",\n".join(lines))
-            lines, first = [], False
+            lines.clear()
+            first = False
     if first and not lines:
         write(head[:-2] + ',\n  "tests": []\n}\n')
         return
     if lines:
         write((opening if first else ",\n") + ",\n".join(lines))
     write("\n  ]\n}\n")
+
+
+class _AsRecord:
+    """A test dict read like a Record (``_write_inspect_json(tests_are_records=False)``)."""
+
+    __slots__ = ("test_id", "target", "execution_status", "error")
+
+    def __init__(self, test: dict):
+        self.test_id, self.target = test["test_id"], test["target"]
+        self.execution_status, self.error = test["execution_status"], test["error"]
 
 
 _ROWS_SHOWN = 50

@@ -161,3 +161,43 @@ _rows = st.lists(st.integers(0, 2**32), max_size=60)
 def test_random_runs_are_read_the_same(seeds, planned):
     lines = [_row(random.Random(seed)) for seed in seeds]
     assert_same_view(view_of(lines, planned=planned))
+
+
+# --- `inspect --json`'s test lines --------------------------------------------------
+
+def plain_inspect_tests(records) -> str:
+    """What json.dumps prints for each test, one per line (the lines `inspect --json` writes by hand)."""
+    return ",\n".join("    " + json.dumps({"test_id": r.test_id, "target": r.target,
+                                            "execution_status": r.execution_status, "error": r.error},
+                                           ensure_ascii=False) for r in records)
+
+
+def test_inspect_json_writes_every_record_as_json_dumps_would(monkeypatch):
+    from agentv_resume.cli import inspect as inspect_cli
+    from agentv_resume.safetext import json_for_terminal
+
+    rng = random.Random(3)
+    lines = [_row(rng) for _ in range(3000)]
+    lines += [b'{"test_id": "\\ud800 lone", "target": "t\\u202e", "score": 1, "error": "\\u0085\\u007f"}',
+              b'{"test_id": "q\\"uote\\\\", "target": "' + b"x" * 3 + b'", "score": 0, "error": "tab\\tcr\\r"}']
+    lines += [json.dumps({"test_id": f"t{i}", "target": f"target-{i}", "score": 1}).encode() for i in range(1200)]
+    view = view_of(lines)
+    records = list(view.records)
+    for per_write in (1, 7, 10_000):
+        monkeypatch.setattr(inspect_cli, "_TESTS_PER_WRITE", per_write)
+        out: list[str] = []
+        inspect_cli._write_inspect_json({"run_id": "r", "n": [1]}, records, out.append)
+        head = json.dumps({"run_id": "r", "n": [1]}, indent=2, ensure_ascii=False)[:-2]
+        assert "".join(out) == head + ',\n  "tests": [\n' + plain_inspect_tests(records) + "\n  ]\n}\n"
+        printed = "".join(json_for_terminal(part) for part in out)
+        assert printed == json_for_terminal("".join(out))
+
+
+def test_json_for_terminal_skips_nothing_it_must_escape():
+    from agentv_resume.safetext import _UNSAFE_IN_JSON, json_for_terminal
+
+    for code in [*range(0x7f, 0xa0), 0x61c, 0x200e, 0x202e, 0x2028, 0x2066, 0xd800, 0x20, 0x41]:
+        text = f'"a{chr(code)}b"'
+        expected = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        assert json_for_terminal(text) == expected
+    assert json_for_terminal('{"a": "\x7f"}') == '{"a": "\\u007f"}'
