@@ -151,22 +151,26 @@ class RunView:
         return self.snapshot.state.records.values()
 
     @property
-    def planned_records(self) -> list:
-        """The records agentv counts as cases of this run: dry-run rows left out."""
+    def planned_records(self):
+        """The records agentv counts as cases of this run: dry-run rows left out.
+
+        Sized and iterable, in the run's order (not to be changed): when every
+        record is a case, the records' own view, not a list of 500,000 that
+        each pass of the garbage collector would walk again."""
         return self.memo("planned_records", self._planned_records)
 
-    def _planned_records(self) -> list:
+    def _planned_records(self):
         # `agentv eval run --dry-run` records its rows under `<target>-dry-run`:
         # mock answers, no case of a real run (a --resume --dry-run into an
         # interrupted run leaves them where real rows are missing), and no
         # target agentv could run again.  A run made only with --dry-run has
         # nothing else: its rows are its cases.
-        records = list(self.records)
+        records = self.records
         # A run has a handful of targets: when none is a dry run's, every record is a case.
         if not any(map(_is_dry_run_target, set(map(_TARGET, records)))):
             return records
         real = [r for r in records if not _is_dry_run_target(r.target)]
-        return real if real else records
+        return real if real else list(records)
 
     @property
     def planned_map(self):

@@ -100,7 +100,7 @@ def plain_prediction(records, missing: int):
 
 def assert_same_view(view: RunView) -> None:
     planned = plain_planned_records(view)
-    assert view.planned_records == planned
+    assert list(view.planned_records) == planned and len(view.planned_records) == len(planned)
     assert all(map(lambda a, b: a is b, view.planned_records, planned))
     plain_map = {(r.test_id, r.target): r for r in planned}
     assert list(view.planned_map.items()) == list(plain_map.items())
@@ -201,3 +201,31 @@ def test_json_for_terminal_skips_nothing_it_must_escape():
         expected = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
         assert json_for_terminal(text) == expected
     assert json_for_terminal('{"a": "\x7f"}') == '{"a": "\\u007f"}'
+
+
+# --- the collector after a big read -----------------------------------------------------
+
+def test_a_very_big_read_leaves_its_records_out_of_the_collectors_passes(tmp_path, monkeypatch):
+    import gc
+
+    from agentv_resume.runs import scanner
+
+    index = tmp_path / "index.jsonl"
+    index.write_bytes(b"".join(json.dumps({"test_id": f"t{i}", "target": "x", "score": 1}).encode() + b"\n"
+                               for i in range(3000)))
+    monkeypatch.setattr(scanner, "_PAUSE_GC_BYTES", 1000)
+    assert gc.isenabled()
+    try:
+        monkeypatch.setattr(scanner, "_FREEZE_GC_BYTES", 10**9)
+        small = scanner.IndexScanner(index, snapshots=True).scan()
+        assert gc.isenabled() and gc.is_tracked(next(iter(small.state.records.values())))
+        assert any(o is small.state.records for o in gc.get_objects())  # not frozen: the collector sees it
+
+        monkeypatch.setattr(scanner, "_FREEZE_GC_BYTES", 10_000)
+        big = scanner.IndexScanner(index, snapshots=True).scan()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is big.state.records for o in gc.get_objects())  # frozen: no pass walks it
+        assert big.state == small.state
+    finally:
+        gc.unfreeze()  # the rest of the test session as it was
