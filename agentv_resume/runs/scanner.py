@@ -26,7 +26,7 @@ CHUNK_BYTES = 4 * 1024 * 1024
 # collector_paused).
 _PAUSE_GC_BYTES = 1024 * 1024
 # After reading more than this, what was read is moved out of the collector's
-# sight for good (gc.freeze, see _collector_paused).
+# sight for good (gc.freeze, see collector_paused).
 _FREEZE_GC_BYTES = 32 * 1024 * 1024
 # Bytes kept from just before the committed offset, to notice a file that was
 # rewritten (not appended to) with a size at least as large as before.

@@ -229,3 +229,24 @@ def test_a_very_big_read_leaves_its_records_out_of_the_collectors_passes(tmp_pat
         assert big.state == small.state
     finally:
         gc.unfreeze()  # the rest of the test session as it was
+
+
+def test_a_very_big_read_within_another_pause_is_frozen_when_that_pause_ends(tmp_path, monkeypatch):
+    import gc
+
+    from agentv_resume.runs import scanner
+
+    index = tmp_path / "index.jsonl"
+    index.write_bytes(b"".join(json.dumps({"test_id": f"t{i}", "score": 1}).encode() + b"\n" for i in range(3000)))
+    monkeypatch.setattr(scanner, "_PAUSE_GC_BYTES", 1000)
+    monkeypatch.setattr(scanner, "_FREEZE_GC_BYTES", 10_000)
+    try:
+        with scanner.collector_paused(True):  # a runs list, pausing the collector for its whole walk
+            big = scanner.IndexScanner(index, snapshots=True).scan()
+            assert not gc.isenabled()
+            assert any(o is big.state.records for o in gc.get_objects())
+        assert gc.isenabled()
+        assert not any(o is big.state.records for o in gc.get_objects())  # frozen as the list ended
+        assert scanner._freeze_wanted is False
+    finally:
+        gc.unfreeze()
