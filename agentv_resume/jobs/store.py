@@ -222,6 +222,16 @@ class _Probe:
         return self.job.stop_path.exists()
 
 
+class _Counted:
+    """A count already made, in the place of a ``Counter``."""
+
+    def __init__(self, seen: int):
+        self.seen = seen
+
+    def count(self) -> int:
+        return self.seen
+
+
 class JobStore:
     def __init__(self, project_root: Path):
         self.project_root = Path(project_root)
@@ -376,31 +386,48 @@ class JobStore:
         record = job.record
         final = record.get("progress_final")
         ended = is_terminal(status if status is not None else record.get("status"))
+        if not ended:
+            return self._running_progress(job.id, record)
         with self._progress_lock:
-            if ended:
-                cached = self._ended.get(job.id)
-                if cached is not None:
-                    return dict(cached)
-                counter = self._counters.pop(job.id, None)
-                if isinstance(final, dict) and type(final.get("done")) is int:
-                    result = {"done": final["done"], "planned": final.get("planned")}
-                    if counter is not None:
-                        # This server saw more rows appear than the runner did (agentv
-                        # rewrote index.jsonl as it ended): never count fewer than seen.
+            cached = self._ended.get(job.id)
+            if cached is not None:
+                return dict(cached)
+            counter = self._counters.pop(job.id, None)
+            if isinstance(final, dict) and type(final.get("done")) is int:
+                result = {"done": final["done"], "planned": final.get("planned")}
+                if counter is not None:
+                    # This server saw more rows appear than the runner did (agentv
+                    # rewrote index.jsonl as it ended): never count fewer than seen.
+                    with counter.lock:  # a last poll of the running job may still be counting
                         seen = progress_of(record, counter)["done"]
-                        if seen > result["done"]:
-                            result["done"] = seen
-                            self._ended[job.id] = dict(result)
-                    return result
+                    if seen > result["done"]:
+                        result["done"] = seen
+                        self._ended[job.id] = dict(result)
+                return result
+            if counter is None:
+                result = progress_of(record, Counter(record["run_dir"], record.get("progress_offset") or 0))
             else:
-                counter = self._counters.get(job.id)
-                if counter is None:
-                    counter = self._counters[job.id] = Counter(record["run_dir"], record.get("progress_offset") or 0)
-            result = progress_of(record, counter if counter is not None
-                                 else Counter(record["run_dir"], record.get("progress_offset") or 0))
-            if ended:
-                self._ended[job.id] = dict(result)
+                with counter.lock:
+                    result = progress_of(record, counter)
+            self._ended[job.id] = dict(result)
         return result
+
+    def _running_progress(self, job_id: str, record: dict) -> dict:
+        """A running job's progress.  Its rows are counted under the job's own
+        lock, not the store's: 50 tabs polling one job never queue behind one
+        another's count; a poll that finds the count under way takes what was
+        counted so far (at most one poll's worth of rows behind)."""
+        with self._progress_lock:
+            counter = self._counters.get(job_id)
+            if counter is None:
+                counter = self._counters[job_id] = Counter(record["run_dir"], record.get("progress_offset") or 0)
+                counter.lock = threading.Lock()
+        if counter.lock.acquire(blocking=False):
+            try:
+                return progress_of(record, counter)
+            finally:
+                counter.lock.release()
+        return progress_of(record, _Counted(counter.seen))
 
     def status(self, job: Job, *, with_log: bool = True) -> dict:
         status = job.effective_status()

@@ -514,6 +514,30 @@ class SharedCall:
         return _outcome(result)
 
 
+class SharedCalls:
+    """A ``SharedCall`` per key (a job id), at most ``limit`` kept."""
+
+    def __init__(self, limit: int = 256):
+        self._calls: dict[str, SharedCall] = {}
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def _for(self, key: str) -> SharedCall:
+        with self._lock:
+            shared = self._calls.get(key)
+            if shared is None:
+                if len(self._calls) >= self._limit:
+                    self._calls.clear()  # callers holding one finish with it; new ones start afresh
+                shared = self._calls[key] = SharedCall()
+            return shared
+
+    def call(self, key: str, fn):
+        return self._for(key).call(fn)
+
+    def invalidate(self, key: str) -> None:
+        self._for(key).invalidate()
+
+
 def _outcome(done):
     _, ok, value = done
     if ok:

@@ -12,7 +12,7 @@ import bottle
 
 from agentv_resume.jobs.store import JobStore
 from agentv_resume.runs.project import Project, unique, url_safe
-from agentv_resume.runs.reader import RunReader, SharedCall
+from agentv_resume.runs.reader import RunReader, SharedCall, SharedCalls
 from agentv_resume.web import security
 
 
@@ -29,6 +29,10 @@ class Benchmark:
     # while one is under way share it (see SharedCall), instead of queuing
     # for a walk each; a launch or a Stop invalidates the walk under way.
     listing: SharedCall = field(default_factory=SharedCall, repr=False, compare=False)
+    # Polls of one job's status that arrive together share one reading of it
+    # (its record, its processes, its log and progress: a score of system
+    # calls), as the runs list shares its walk.
+    status_calls: SharedCalls = field(default_factory=SharedCalls, repr=False, compare=False)
 
     @property
     def root(self) -> Path:

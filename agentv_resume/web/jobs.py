@@ -124,11 +124,16 @@ def status_json(studio: Studio, bench: Benchmark, job_id: str):
     since = bottle.request.query.get("since")
     if since is not None and not since.isdigit():
         return json_error(400, "since must be a byte offset (a non-negative integer)")
-    job = find_job(bench, job_id)
-    data = job_status(bench, job)
+    job, shared = bench.status_calls.call(job_id, lambda: _status_now(bench, job_id))
+    data = dict(shared)
     if since is not None:
         data["log"], data["log_offset"] = job.log_since(int(since))
     return json_response(data)
+
+
+def _status_now(bench: Benchmark, job_id: str) -> tuple[Job, dict]:
+    job = find_job(bench, job_id)
+    return job, job_status(bench, job)
 
 
 def jobs_json(studio: Studio, bench: Benchmark):
@@ -143,6 +148,7 @@ def stop(studio: Studio, bench: Benchmark, job_id: str):
     job = find_job(bench, job_id)
     answer = bench.store.stop(job)
     bench.listing.invalidate()
+    bench.status_calls.invalidate(job.id)  # a status asked after this answer says stop_requested
     return json_response(answer)
 
 

@@ -296,3 +296,25 @@ def test_a_request_during_the_start_up_read_shares_it():
     warm.join(10)
     request.join(10)
     assert got == [1] and len(calls) == 1  # the first page waited for the start-up read, not for a second walk
+
+
+def test_shared_calls_share_per_key_and_invalidate_one_key():
+    calls = reader_module.SharedCalls(limit=2)
+    walk, made, entered, release = _slow_first_call()
+    results = []
+    first = threading.Thread(target=lambda: results.append(calls.call("job-a", walk)))
+    first.start()
+    assert entered.wait(10)
+    # Another key is not held up by job-a's call under way.
+    assert calls.call("job-b", lambda: "b") == "b"
+    sharer = threading.Thread(target=lambda: results.append(calls.call("job-a", walk)))
+    sharer.start()
+    _waiting(calls._for("job-a"), 1)
+    release.set()
+    first.join(10)
+    sharer.join(10)
+    assert results == [1, 1] and len(made) == 1
+    calls.invalidate("job-a")
+    assert calls.call("job-a", lambda: "fresh") == "fresh"
+    calls.call("job-c", lambda: "c")  # over the limit: the kept calls are let go, answers unchanged
+    assert calls.call("job-a", lambda: "again") == "again"
