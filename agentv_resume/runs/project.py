@@ -251,6 +251,7 @@ class Project:
         self._sorted: list[RunRef] | None = None  # the last walk's refs, newest first
         self._state_lock = threading.Lock()  # _refs, _sorted, _by_id and _walked change together
         self._version = 0  # bumped when a run page replaces one ref (_known_run)
+        self._walk_order: list[str] | None = None  # the runs' paths in the order the last walk found them
         self._listings: dict[str, tuple[tuple, list[str]]] = {}  # folder -> (its stamp, its folders)
         self._benchmarks_checked = float("-inf")  # when every benchmark.json was last stat'ed (monotonic)
         # Run directories that callers know of beyond results/ (the CLI: those its
@@ -367,14 +368,22 @@ class Project:
         found = self._run_dirs(benchmarks, walked, known)
         if benchmarks and known is None:
             self._benchmarks_checked = now
+        with self._state_lock:  # what the last published walk saw: refs by path, and in order
+            previous, previous_sorted, version, walk_order = self._refs, self._sorted, self._version, self._walk_order
+        walk_paths = [item[0] for item in found]
+        if previous_sorted is not None and walk_paths == walk_order and self._unchanged(found, previous):
+            # The same runs, found in the same order, with the same stamps (a
+            # runs list polled while nothing is written): the last list.
+            with self._state_lock:
+                if self._version == version and self._refs is previous:
+                    self._walked = (walked, started) if benchmarks else None
+                    return list(previous_sorted)
         found.sort(key=_first)
         paths = [item[0] for item in found]
         named = self._named
         same_runs = named is not None and named[0] == paths
         if not same_runs:  # a run came or went: ids may change
             named = self._named = (paths, _ids(found))
-        with self._state_lock:  # what the last published walk saw: refs by path, and in order
-            previous, previous_sorted, version = self._refs, self._sorted, self._version
         changed = not same_runs or previous_sorted is None
         kept: dict[str, RunRef] = {}
         results_rel = self._results_relative()
@@ -394,9 +403,10 @@ class Project:
             kept[path] = ref
         if not changed:
             with self._state_lock:
-                if self._version == version:
+                if self._version == version and self._refs is previous:
                     # Every run as it was: the same refs, in the same order.
                     self._walked = (walked, started) if benchmarks else None
+                    self._walk_order = walk_paths
                     return list(previous_sorted)
         refs = sorted(kept.values(), key=_newest_first)
         by_id = {ref.id: ref for ref in refs}
@@ -407,7 +417,18 @@ class Project:
                 # The refs of an unchanged run are reused: no new object per run per call.
                 self._refs, self._sorted, self._by_id = kept, refs, by_id
                 self._walked = (walked, started) if benchmarks else None
+                self._walk_order = walk_paths
         return list(refs)
+
+    @staticmethod
+    def _unchanged(found, previous: dict) -> bool:
+        """Whether every run of ``found`` is in ``previous`` with the same stamps."""
+        get = previous.get
+        for path, _, _, stamp, _, benchmark in found:
+            ref = get(path)
+            if ref is None or ref.index_stamp != stamp or ref.benchmark_stamp != benchmark:
+                return False
+        return True
 
     def _known_run(self, run_id: str) -> RunRef | None:
         """The run with this id as the last walk named it, when no folder that

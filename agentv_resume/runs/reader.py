@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import stat
@@ -69,6 +70,8 @@ class RunReader:
         self.suites = SuiteSource(self.project_root)
         self._store = store
         self._saved: dict[str, tuple[str, str]] | None = None  # loaded once, emptied as runs are listed
+        # The last list: (its refs, its answer, its active jobs, its suite files' stamps).
+        self._last_list: tuple | None = None
         self._listed: dict[str, _Summary] = {}
 
     # --- one run ------------------------------------------------------------------
@@ -149,26 +152,47 @@ class RunReader:
         return cached
 
     # --- the runs list ------------------------------------------------------------
-    def list_runs(self, refs, project, active) -> tuple[list["Listed"], bool]:
+    def list_runs(self, refs, project, active: dict) -> tuple[list["Listed"], bool]:
         """One summary per run of ``refs`` (``Project.runs()``), in their order.
 
-        ``active(ref)``: the id of the job running on the run, or None.
+        ``active``: {run path: id of the job running on it}.
         Returns (summaries, whether every run could be read).  While a
         run's files and job are unchanged it gives the very same summary
         object, so a caller can tell an unchanged list by identity.
         """
+        last = self._last_list
+        if (last is not None and last[2] == active and len(last[0]) == len(refs)
+                and all(map(operator.is_, last[0], refs)) and self._suites_unchanged(last[3])):
+            # The very runs of the last list (Project.runs gives the same refs
+            # while their files are unchanged), the same jobs, the same suite
+            # files: the same answer, without a look at each run.
+            return last[1], True
+        suites: dict[str, str] = {}  # each suite file's stamp, once per list
+        out, readable, settled = self._list_runs(refs, project, active, suites)
+        # Kept only when nothing is left to do on an unchanged list (every
+        # summary saved that can be): else the next list looks at each run.
+        self._last_list = (list(refs), out, dict(active), suites) if readable and settled else None
+        return out, readable
+
+    def _suites_unchanged(self, suites: dict[str, str]) -> bool:
+        fresh: dict[str, str] = {}
+        return all(self.suite_stamp(eval_file, fresh) == text for eval_file, text in suites.items())
+
+    def _list_runs(self, refs, project, active: dict, suites: dict) -> tuple[list["Listed"], bool, bool]:
         if self._saved is None and self._store is not None:
             self._saved = self._store.load()
         saved = self._saved or {}
-        suites: dict[str, str] = {}  # each suite file's stamp, once per list
         out, readable, to_save, seen = [], True, [], set()
+        settled = True
         for ref in refs:
             try:
                 listed, row = self._listed_summary(ref, project, saved, suites)
-                job_id = active(ref)
+                job_id = active.get(ref.path)
                 out.append(listed.for_list(ref.id, job_id))
                 if row is not None:
                     to_save.append(row)
+                elif not listed.saved and self._store is not None:
+                    settled = False  # racy yet: a later list saves it
                 seen.add(listed.store_key)
             except Exception as exc:  # one broken run must never hide the others
                 print(f"studio-resume: cannot read run {ref.path}: {exc!r}", file=sys.stderr, flush=True)
@@ -180,7 +204,7 @@ class RunReader:
                 self._store.save(to_save, forget=gone)
             # What was loaded is in memory now (self._listed): not kept twice.
             self._saved = {}
-        return out, readable
+        return out, readable, settled
 
     def _listed_summary(self, ref, project, saved, suites) -> tuple["_Summary", tuple | None]:
         """(the run's summary, a row to save or None)."""

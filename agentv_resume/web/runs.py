@@ -67,7 +67,7 @@ def _summaries(bench: Benchmark):
         with collector_paused(True):
             refs = bench.project.all_runs()
             active = _active_by_path(bench)
-            return bench.reader.list_runs(refs, bench.project, lambda ref: active.get(ref.path))
+            return bench.reader.list_runs(refs, bench.project, active)
 
     return bench.listing.call(walk)
 
