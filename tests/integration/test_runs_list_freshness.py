@@ -114,3 +114,14 @@ def test_an_unchanged_project_answers_the_same_bytes(project):
     client = client_for(project)
     first = client.get("/api/runs").body
     assert client.get("/api/runs").body == first
+
+
+def test_a_deleted_suite_file_shows_on_an_unchanged_list(project, monkeypatch):
+    from agentv_resume.runs import reader as reader_module
+
+    monkeypatch.setattr(reader_module, "SUITE_CHECK_SECONDS", 0.0)
+    client = client_for(project)
+    assert listed(client)["errored"]["suite_filter"] == "evals/greetings.yaml"
+    listed(client)  # the second list of unchanged runs is answered from the first
+    (project / "evals" / "greetings.yaml").unlink()
+    assert listed(client)["errored"]["suite_filter"] is None
