@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 from pathlib import Path
 
 import bottle
@@ -34,6 +35,7 @@ def json_body(data) -> bytes:
 
 
 try:  # a C encoder: 500,000 rows in a fraction of json's time
+    from orjson import OPT_PASSTHROUGH_DATACLASS as _PASSTHROUGH
     from orjson import dumps as _orjson_dumps
 except ImportError:  # pragma: no cover - orjson is a dependency; json still works
     _orjson_dumps = None
@@ -41,7 +43,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency; json still wor
 _ROWS_PER_PART = 5_000
 
 
-def json_array_parts(items, to_json) -> list[bytes]:
+def json_array_parts(items, to_json, *, objects: bool = False) -> list[bytes]:
     """``[to_json(item), ...]`` as a JSON array in parts of ``_ROWS_PER_PART`` items.
 
     The parts, joined, are what ``json_body`` would make of the list, but
@@ -49,7 +51,13 @@ def json_array_parts(items, to_json) -> list[bytes]:
     the records they come from) nor one copy of the whole: a WSGI answer
     can be the parts.  orjson encodes a part unless it cannot (a lone
     surrogate, an integer beyond 64 bits): then json does, as ``json_body``.
+
+    ``objects``: every item is a dataclass instance (a ``Record``), so orjson
+    calls ``to_json`` on each itself (its ``default`` hook) while it
+    encodes: the same bytes, without a Python loop over 500,000 items.
     """
+    if objects and _orjson_dumps is not None:
+        return _object_parts(items, to_json)
     parts, batch = [b"["], []
     for item in items:
         batch.append(to_json(item))
@@ -60,6 +68,20 @@ def json_array_parts(items, to_json) -> list[bytes]:
     if batch:
         parts.append(_encode_part(batch))
     elif len(parts) > 1:
+        parts.pop()  # the last comma
+    parts.append(b"]")
+    return parts
+
+
+def _object_parts(items, to_json) -> list[bytes]:
+    parts, rest = [b"["], iter(items)
+    while batch := list(islice(rest, _ROWS_PER_PART)):
+        try:
+            parts.append(_orjson_dumps(batch, default=to_json, option=_PASSTHROUGH)[1:-1])
+        except (TypeError, ValueError):  # what orjson cannot encode: as json_array_parts does it
+            parts.append(_encode_part([to_json(item) for item in batch]))
+        parts.append(b",")
+    if len(parts) > 1:
         parts.pop()  # the last comma
     parts.append(b"]")
     return parts

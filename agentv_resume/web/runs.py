@@ -20,6 +20,7 @@ import bottle
 
 from agentv_resume.jobs.lock import LOCK_NAME
 from agentv_resume.launching.actions import LABELS, MODES, action_body, action_commands, plural
+from agentv_resume.runs.index import Record
 from agentv_resume.runs.report import run_detail
 from agentv_resume.runs.scanner import collector_paused
 from agentv_resume.web import outcomes, run_rows
@@ -224,13 +225,10 @@ def run_json(studio: Studio, bench: Benchmark, run_id: str):
     # The rows are most of the answer (500,000 of them: 55 MB): encoded once
     # per view (again only when index.jsonl changed), in parts, and sent as
     # they are, never copied into one string.
-    results = view.memo("results_json", lambda: json_array_parts(view.records, _SLIM))
+    results = view.memo("results_json", lambda: json_array_parts(view.records, Record.slim, objects=True))
     parts = [head[:-1], b', "results": ', *results, head[-1:]]
     bottle.response.set_header("Content-Length", str(sum(map(len, parts))))
     return iter(parts)
-
-
-_SLIM = operator.methodcaller("slim")
 
 
 # --- pages ----------------------------------------------------------------------

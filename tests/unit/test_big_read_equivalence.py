@@ -250,3 +250,24 @@ def test_a_very_big_read_within_another_pause_is_frozen_when_that_pause_ends(tmp
         assert scanner._freeze_wanted is False
     finally:
         gc.unfreeze()
+
+
+# --- the run API's results -----------------------------------------------------------
+
+def test_results_encoded_by_orjsons_hook_are_the_same_bytes(monkeypatch):
+    from agentv_resume.runs.index import Record
+    from agentv_resume.web import responses
+
+    rng = random.Random(8)
+    lines = [_row(rng) for _ in range(2000)]
+    lines += [b'{"test_id": "\\ud800 lone", "target": "t", "score": 1}',  # orjson cannot: json does
+              b'{"test_id": "big", "target": "t", "score": 1' + b"0" * 30 + b"}",
+              b'{"test_id": "e", "target": "\\u202e", "score": 0.1, "error": {"deep": [1, {"x": null}]}}']
+    records = list(view_of(lines).records)
+    for per_part in (1, 3, 250, 5000):
+        monkeypatch.setattr(responses, "_ROWS_PER_PART", per_part)
+        for rows in (records, records[:-3], records[:1], []):
+            plain = responses.json_array_parts(rows, Record.slim)
+            fast = responses.json_array_parts(rows, Record.slim, objects=True)
+            assert b"".join(fast) == b"".join(plain)
+            assert json.loads(b"".join(fast)) == [record.slim() for record in rows]
