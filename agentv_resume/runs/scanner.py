@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentv_resume.files import open_regular
-from agentv_resume.runs.index import IndexState, apply_line, apply_lines
+from agentv_resume.runs.index import IndexState, apply_line, apply_span
 from agentv_resume.runs.names import file_stamp
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -131,34 +131,32 @@ class IndexScanner:
             if not chunk:
                 break  # the file shrank meanwhile: the next scan sees it
             remaining -= len(chunk)
-            if chunk.find(b"\n") < 0:
+            last = chunk.rfind(b"\n")
+            if last < 0:
                 parts.append(chunk)
                 continue
-            lines = chunk.split(b"\n")
-            del chunk  # the lines are a copy: hold one, not both
+            start = 0
             if parts:  # the line the last chunk left unfinished ends here
-                parts.append(lines[0])
-                lines[0] = b"".join(parts)
-            rest = lines.pop()
-            self._commit(lines)
-            parts = [rest] if rest else []
+                start = chunk.find(b"\n") + 1
+                parts.append(chunk[:start])
+                line = b"".join(parts)
+                self._commit(line, 0, len(line))
+            self._commit(chunk, start, last + 1)
+            parts = [chunk[last + 1:]] if last + 1 < len(chunk) else []
         return b"".join(parts)
 
-    def _commit(self, lines: list[bytes]) -> None:
-        """Fold complete ``lines`` (each without its newline)."""
+    def _commit(self, data: bytes, start: int, end: int) -> None:
+        """Fold the complete lines of ``data[start:end]`` (which ends with a newline)."""
+        if start >= end:
+            return
         if self._handed_out:
             # A view holds the current state: it must not see these lines.
             self._committed = self._committed.copy()
             self._handed_out = False
-        apply_lines(self._committed, lines)
-        self._offset += sum(map(len, lines)) + len(lines)
+        apply_span(self._committed, data, start, end)
+        self._offset += end - start
         # The guard: the last bytes before the new offset (the last lines).
-        tail = b""
-        for line in reversed(lines):
-            tail = line + b"\n" + tail
-            if len(tail) >= _GUARD_BYTES:
-                break
-        self._guard = (self._guard + tail)[-_GUARD_BYTES:]
+        self._guard = (self._guard + data[max(start, end - _GUARD_BYTES):end])[-_GUARD_BYTES:]
 
     def _snapshot(self, tail: bytes) -> IndexSnapshot:
         size = self._offset + len(tail)
