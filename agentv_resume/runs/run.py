@@ -8,6 +8,7 @@ agentv 4.x so the tool never promises a re-run agentv will not do.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -137,12 +138,19 @@ class RunView:
     # a prediction is asked for, never for a runs list.
     suites: object | None = field(default=None, repr=False, compare=False)
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo_lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
 
     def memo(self, key: str, compute):
-        """``compute()`` once per view (e.g. the API's encoded results)."""
+        """``compute()`` once per view (e.g. the API's encoded results), also when
+        threads ask at once: a run page opened while the server's start-up
+        summarises the same 500,000 records waits for those counts, not
+        counts them a second time beside it."""
         value = self._memo.get(key, _MISSING)
         if value is _MISSING:
-            value = self._memo[key] = compute()
+            with self._memo_lock:
+                value = self._memo.get(key, _MISSING)
+                if value is _MISSING:
+                    value = self._memo[key] = compute()
         return value
 
     # --- derived -----------------------------------------------------------

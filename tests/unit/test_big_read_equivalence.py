@@ -271,3 +271,27 @@ def test_results_encoded_by_orjsons_hook_are_the_same_bytes(monkeypatch):
             fast = responses.json_array_parts(rows, Record.slim, objects=True)
             assert b"".join(fast) == b"".join(plain)
             assert json.loads(b"".join(fast)) == [record.slim() for record in rows]
+
+
+def test_threads_asking_a_view_for_the_same_figure_at_once_compute_it_once():
+    import threading
+    import time
+
+    view = view_of([json.dumps({"test_id": "a", "score": 1}).encode()])
+    calls, started = [], threading.Event()
+
+    def slow():
+        calls.append(1)
+        started.set()
+        time.sleep(0.2)
+        return view.memo("inner", lambda: 42)  # a memo within a memo: the same thread may nest
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(view.memo("slow", slow)))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=lambda: results.append(view.memo("slow", slow)))
+    second.start()
+    first.join(5)
+    second.join(5)
+    assert results == [42, 42] and calls == [1]
