@@ -178,8 +178,8 @@ def agentv_processes(proc: str = PROC, exclude: set[int] = frozenset()) -> list[
         except OSError:
             continue
         argv = [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
-        if not any("agentv" in part for part in argv):
-            continue
+        if not any("agentv" in part for part in argv) or eval_run_args(argv) is None:
+            continue  # not `agentv eval run` (this server, its supervisors): no cwd or start time read
         try:
             cwd = os.readlink(os.path.join(proc, str(pid), "cwd"))
         except OSError:
