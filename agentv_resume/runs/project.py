@@ -29,8 +29,11 @@ _RELATIVE_CACHE = 20_000
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 MISSING = ("missing",)  # the stamp of a file that is not there
 _RACY_SECONDS = 2.0
-# Every run's benchmark.json is stat'ed at least this often (see Project.runs).
-BENCHMARK_CHECK_SECONDS = 1.0
+# Every run's index.jsonl and benchmark.json are stat'ed at least this often;
+# in between only those of the runs written lately (see Project.runs).
+FULL_CHECK_SECONDS = 1.0
+# A run whose index.jsonl was written within this long is "hot": looked at on every list.
+HOT_SECONDS = 60.0
 
 
 class ProjectNotFound(NotFound):
@@ -229,6 +232,20 @@ def _ids(found) -> list[tuple[str, str]]:
     return out
 
 
+def _hot_runs(refs) -> list[tuple]:
+    """(path, index.jsonl's stamp, benchmark.json's) of the runs looked at on
+    every list: written within HOT_SECONDS (or racy), or without a readable
+    benchmark.json stamp (a run agentv may still be writing)."""
+    recent_ns = time.time_ns() - int(max(HOT_SECONDS, _RACY_SECONDS) * 1e9)
+    hot = []
+    for ref in refs:
+        index, benchmark = ref.index_stamp, ref.benchmark_stamp
+        if (index is None or index[3] > recent_ns or type(benchmark) is not tuple or len(benchmark) != 4
+                or benchmark[3] > recent_ns):
+            hot.append((ref.path, index, benchmark))
+    return hot
+
+
 def _newest_first(ref: RunRef):
     return -ref.mtime, ref.id
 
@@ -252,6 +269,7 @@ class Project:
         self._state_lock = threading.Lock()  # _refs, _sorted, _by_id and _walked change together
         self._version = 0  # bumped when a run page replaces one ref (_known_run)
         self._walk_order: list[str] | None = None  # the runs' paths in the order the last walk found them
+        self._hot: list[tuple] | None = None  # (path, index stamp, benchmark stamp) of the last walk's hot runs
         self._listings: dict[str, tuple[tuple, list[str]]] = {}  # folder -> (its stamp, its folders)
         self._benchmarks_checked = float("-inf")  # when every benchmark.json was last stat'ed (monotonic)
         # Run directories that callers know of beyond results/ (the CLI: those its
@@ -268,7 +286,7 @@ class Project:
         a whole path each): this runs on every runs-list request.
         ``walked``: filled with each folder walked -> (device, inode, mtime_ns),
         taken before it is listed (a run that comes or goes changes them).
-        ``known``: {path: RunRef} of a walk less than BENCHMARK_CHECK_SECONDS
+        ``known``: {path: RunRef} of a walk less than FULL_CHECK_SECONDS
         ago; a run whose index.jsonl it saw unchanged keeps the benchmark.json
         stamp it saw (not stat'ed again) unless that was missing or racy.
         """
@@ -354,17 +372,28 @@ class Project:
         ``benchmarks=False``: without benchmark.json's stamp (a <TAB> wants
         ids only: one stat per run, not two).  ``walked``: see ``_run_dirs``.
 
-        benchmark.json is stat'ed for every run at most every
-        BENCHMARK_CHECK_SECONDS; in between, only for the runs whose
-        index.jsonl changed, whose benchmark.json was missing (a run that
-        finishes writes it) or was written in the last two seconds.  agentv
-        rewrites benchmark.json only as it appends to index.jsonl, so what
-        this can delay (by at most BENCHMARK_CHECK_SECONDS) is a hand edit.
+        What a call costs is what changed: every run's two files are
+        stat'ed at most every FULL_CHECK_SECONDS (and benchmark.json then
+        only for the runs whose index.jsonl changed, whose benchmark.json
+        was missing or just written).  In between, a call stats the folders
+        the last walk went through (a run that comes or goes changes its
+        parent) and the files of the *hot* runs only: those whose
+        index.jsonl was written within HOT_SECONDS, whose benchmark.json is
+        missing (a run agentv may still be writing) or just written; when
+        none changed it returns the last list.  So a runs list polled by 50
+        tabs makes a few dozen system calls, not 4,000; what it can show up
+        to FULL_CHECK_SECONDS late is a run idle for a minute that agentv
+        appends to again (a resume started from a terminal) or a hand edit.
+        A launch or a Stop of this tool changes the jobs, not these files.
         """
+        now = time.monotonic()
+        if benchmarks and walked is None and now - self._benchmarks_checked < FULL_CHECK_SECONDS:
+            unchanged = self._unchanged_since_last_walk()
+            if unchanged is not None:
+                return unchanged
         walked = {} if walked is None else walked
         started = time.time()
-        now = time.monotonic()
-        known = self._refs if benchmarks and now - self._benchmarks_checked < BENCHMARK_CHECK_SECONDS else None
+        known = self._refs if benchmarks and now - self._benchmarks_checked < FULL_CHECK_SECONDS else None
         found = self._run_dirs(benchmarks, walked, known)
         if benchmarks and known is None:
             self._benchmarks_checked = now
@@ -377,6 +406,7 @@ class Project:
             with self._state_lock:
                 if self._version == version and self._refs is previous:
                     self._walked = (walked, started) if benchmarks else None
+                    self._hot = _hot_runs(previous_sorted) if benchmarks else None
                     return list(previous_sorted)
         found.sort(key=_first)
         paths = [item[0] for item in found]
@@ -406,6 +436,7 @@ class Project:
                 if self._version == version and self._refs is previous:
                     # Every run as it was: the same refs, in the same order.
                     self._walked = (walked, started) if benchmarks else None
+                    self._hot = _hot_runs(previous_sorted) if benchmarks else None
                     self._walk_order = walk_paths
                     return list(previous_sorted)
         refs = sorted(kept.values(), key=_newest_first)
@@ -417,8 +448,46 @@ class Project:
                 # The refs of an unchanged run are reused: no new object per run per call.
                 self._refs, self._sorted, self._by_id = kept, refs, by_id
                 self._walked = (walked, started) if benchmarks else None
+                self._hot = _hot_runs(refs) if benchmarks else None
                 self._walk_order = walk_paths
         return list(refs)
+
+    def _unchanged_since_last_walk(self) -> list[RunRef] | None:
+        """The last walk's list when none of its folders and none of its hot
+        runs' files changed since; None: walk again."""
+        with self._state_lock:
+            previous_sorted, version, walked_state, hot = self._sorted, self._version, self._walked, self._hot
+        if previous_sorted is None or walked_state is None or hot is None:
+            return None
+        walked, started = walked_state
+        for directory, stamp in walked.items():
+            try:
+                st = os.stat(directory)
+            except OSError:
+                return None
+            # A folder changed close to the walk may change again unseen within its mtime's tick.
+            if (st.st_dev, st.st_ino, st.st_mtime_ns) != stamp or started - stamp[2] / 1e9 < _RACY_SECONDS:
+                return None
+        for path, index, benchmark in hot:
+            try:
+                st = os.stat(path + _INDEX_SUFFIX)
+            except OSError:
+                return None
+            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != index:
+                return None
+            try:
+                bst = os.stat(path + _BENCHMARK_SUFFIX)
+                now_benchmark = (bst.st_dev, bst.st_ino, bst.st_size, bst.st_mtime_ns)
+            except FileNotFoundError:
+                now_benchmark = MISSING
+            except OSError:
+                return None
+            if now_benchmark != benchmark:
+                return None
+        with self._state_lock:
+            if self._version == version and self._sorted is previous_sorted:
+                return list(previous_sorted)
+        return None
 
     @staticmethod
     def _unchanged(found, previous: dict) -> bool:

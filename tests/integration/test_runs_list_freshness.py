@@ -1,12 +1,12 @@
 """The runs list stays current while it stats as little as it can.
 
-Between two lists a run's benchmark.json is stat'ed again only when its
-index.jsonl changed, when it was missing or just written, or once
-``BENCHMARK_CHECK_SECONDS`` have passed (see ``Project.runs``).  What a user
-sees: a run that finishes (agentv writes benchmark.json after its last
-line), a resume (lines appended, benchmark.json rewritten) and a new or
-deleted run show on the very next list; a hand edit of benchmark.json alone
-shows within that bound.
+Between two full looks (``FULL_CHECK_SECONDS`` apart) a list stats the
+folders of results/ and the files of the *hot* runs only: written within
+``HOT_SECONDS``, without benchmark.json, or just written (see
+``Project.runs``).  What a user sees: a new or deleted run, a run agentv is
+writing (rows appended, benchmark.json written when it finishes) show on the
+very next list; a run idle for minutes that is appended to again, or a hand
+edit of benchmark.json, within FULL_CHECK_SECONDS.
 """
 
 from __future__ import annotations
@@ -49,8 +49,16 @@ def set_planned(run_dir, planned: int) -> None:
 
 @pytest.fixture
 def never_recheck(monkeypatch):
-    """As if every list came within BENCHMARK_CHECK_SECONDS of the last full check."""
-    monkeypatch.setattr(project_module, "BENCHMARK_CHECK_SECONDS", 3600.0)
+    """As if every list came within FULL_CHECK_SECONDS of the last full look."""
+    monkeypatch.setattr(project_module, "FULL_CHECK_SECONDS", 3600.0)
+
+
+def warm_run(project, name, rows, **kw):
+    """A run agentv wrote ten seconds ago: hot (within HOT_SECONDS), not racy."""
+    run_dir = make_run(project, name, rows, **kw)
+    for child in run_dir.iterdir():
+        age(child, 10)
+    return run_dir
 
 
 def test_a_run_that_finishes_shows_complete_on_the_next_list(project, never_recheck):
@@ -66,8 +74,8 @@ def test_a_run_that_finishes_shows_complete_on_the_next_list(project, never_rech
     assert listed(client)["late"]["planned"] == 2
 
 
-def test_a_resume_that_appends_and_rewrites_benchmark_shows_on_the_next_list(project, never_recheck):
-    run_dir = aged_run(project, "resumed", [row("greet-1"), row("greet-2", "execution_error", error="x")], planned=3)
+def test_a_run_being_written_shows_each_change_on_the_next_list(project, never_recheck):
+    run_dir = warm_run(project, "resumed", [row("greet-1"), row("greet-2", "execution_error", error="x")], planned=3)
     client = client_for(project)
     assert listed(client)["resumed"]["planned"] == 3
     with open(run_dir / "index.jsonl", "a") as out:
@@ -77,13 +85,29 @@ def test_a_resume_that_appends_and_rewrites_benchmark_shows_on_the_next_list(pro
     assert after["planned"] == 2 and after["counts"]["execution_error"] == 0
 
 
+def test_an_idle_run_appended_to_again_shows_within_the_full_check_interval(project, never_recheck, monkeypatch):
+    run_dir = aged_run(project, "idle", [row("greet-1"), row("greet-2", "execution_error", error="x")], planned=2)
+    results = project / ".agentv" / "results"
+    for folder in (results, *results.rglob("*")):  # nothing came or went lately either
+        if folder.is_dir():
+            age(folder)
+    client = client_for(project)
+    assert listed(client)["idle"]["counts"]["execution_error"] == 1
+    with open(run_dir / "index.jsonl", "a") as out:  # `agentv eval run --resume` from a terminal
+        out.write(json.dumps(row("greet-2")) + "\n")
+    assert listed(client)["idle"]["counts"]["execution_error"] == 1  # not looked at between full looks
+    assert client.get("/api/runs/idle").json["counts"]["execution_error"] == 0  # its own page is exact
+    monkeypatch.setattr(project_module, "FULL_CHECK_SECONDS", 0.0)  # the interval has passed
+    assert listed(client)["idle"]["counts"]["execution_error"] == 0
+
+
 def test_a_hand_edit_of_benchmark_json_alone_shows_after_the_check_interval(project, never_recheck, monkeypatch):
     run_dir = aged_run(project, "edited", [row("greet-1")], planned=1)
     client = client_for(project)
     assert listed(client)["edited"]["planned"] == 1
     set_planned(run_dir, 9)
     assert listed(client)["edited"]["planned"] == 1  # within the interval: index.jsonl unchanged, not stat'ed
-    monkeypatch.setattr(project_module, "BENCHMARK_CHECK_SECONDS", 0.0)  # the interval has passed
+    monkeypatch.setattr(project_module, "FULL_CHECK_SECONDS", 0.0)  # the interval has passed
     assert listed(client)["edited"]["planned"] == 9
 
 
