@@ -335,15 +335,13 @@ def apply_span(state: IndexState, data: bytes, start: int, end: int) -> None:
         kind = type(score)
         error = row.get("error")
         duration = row.get("duration_ms")
-        camel_duration = row.get("durationMs")
+        if duration is None and "duration_ms" not in row:
+            duration = row.get("durationMs")  # the spelling apply_line reads; the other one is not read
         if (not (kind is int or (kind is float and low < score < high)) or (error is not None and type(error) is not str)
-                or (type(duration) is float and not low < duration < high)
-                or (type(camel_duration) is float and not low < camel_duration < high)):
+                or (type(duration) is float and not low < duration < high)):
             state.lines = n - 1
             apply_line(state, raw)
             continue
-        if duration is None and "duration_ms" not in row:
-            duration = camel_duration
         kind = type(duration)
         if not (kind is int or kind is float) or duration < 0:
             duration = None
