@@ -74,6 +74,11 @@ class RunReader:
         self._last_list: tuple | None = None
         self._listed: dict[str, _Summary] = {}
 
+    def close(self) -> None:
+        """No more saving of summaries (the server is exiting)."""
+        if self._store is not None:
+            self._store.shut()
+
     # --- one run ------------------------------------------------------------------
     def read(self, run_dir: Path, index_stamp: tuple | None = None, *, wait: bool = True) -> RunView | None:
         """``index_stamp``: index.jsonl's ``file_stamp`` if just stat'ed

@@ -95,6 +95,14 @@ class SummaryStore:
         with self._lock:
             self._close()
 
+    def shut(self) -> None:
+        """Close for good: nothing is read or written (nor any folder made) after
+        this; the server shuts its stores as it exits, before the demo's folder
+        is removed, so a late start-up read cannot make it again."""
+        with self._lock:
+            self._close()
+            self.disabled_reason = "closed"
+
     # --- opening ----------------------------------------------------------------
     def _attempt(self, action, fallback):
         """``action(connection)``; a corrupt database is deleted and made again once."""

@@ -171,8 +171,18 @@ def _serve(roots, host, port, read_only, open_browser, demo, agentv, allow_hosts
         # Ctrl-C as soon as the address shows is a stop like any other, not
         # Click's "Aborted!" with exit code 1 and the sockets left open.
         close_server(server)
+        _close_readers(app.studio)
         return int(ExitStatus.OK)
-    return _run(server)
+    try:
+        return _run(server)
+    finally:
+        _close_readers(app.studio)
+
+
+def _close_readers(studio) -> None:
+    """Stop saving summaries: the start-up read may still be under way in its thread."""
+    for bench in studio.benchmarks.values():
+        bench.reader.close()
 
 
 def _close_refused_connections(server, socket_map: dict) -> None:

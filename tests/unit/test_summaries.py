@@ -45,6 +45,20 @@ def test_a_missing_store_is_made_on_first_use(tmp_path):
     assert (tmp_path / "deep" / "state" / DB_NAME).is_file()
 
 
+def test_a_shut_store_neither_writes_nor_makes_its_folder_again(tmp_path):
+    # The server shuts its stores as it exits; the demo's folder is removed
+    # after, and a start-up read still under way must not make it again.
+    state = tmp_path / "demo" / ".agentv" / "studio-resume"
+    store = SummaryStore(state)
+    assert store.save(rows(1))
+    store.shut()
+    import shutil
+
+    shutil.rmtree(tmp_path / "demo")
+    assert store.save(rows(2)) is False and store.load() == {}
+    assert not (tmp_path / "demo").exists()
+
+
 @pytest.mark.parametrize("garbage", [b"not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
 def test_a_corrupt_store_is_rebuilt(state, garbage):
     state.mkdir(parents=True)
