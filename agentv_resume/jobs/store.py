@@ -245,7 +245,7 @@ class JobStore:
         # active_runs(): jobs whose record has not ended, those that have, and
         # the jobs folder's stamp when it was last listed.
         self._active_lock = threading.Lock()
-        self._open: dict[str, None] = {}
+        self._open: dict[str, bool | None] = {}  # job id -> None until its record was first looked at
         self._closed: set[str] = set()
         self._jobs_seen: tuple | None = None
 
@@ -340,7 +340,14 @@ class JobStore:
             self._refresh_open_jobs()
             active: dict[str, str] = {}
             for job_id in list(self._open):
-                record = job_record.load(self.jobs_dir / job_id / RECORD_NAME)
+                path = self.jobs_dir / job_id / RECORD_NAME
+                if self._open[job_id] is None and job_record.peek_ended(path, job_id):
+                    # Seen for the first time and ended: the usual case of a past job.
+                    del self._open[job_id]
+                    self._closed.add(job_id)
+                    continue
+                self._open[job_id] = True  # read in full from now on
+                record = job_record.load(path)
                 if record is not None and record.get("id") == job_id and is_terminal(record.get("status")):
                     del self._open[job_id]
                     self._closed.add(job_id)

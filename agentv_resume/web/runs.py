@@ -65,12 +65,16 @@ def _summaries(bench: Benchmark):
     def walk():
         # A cold list of 50,000 runs makes a few objects per run, none in a
         # cycle: the cyclic collector's passes over them are pure cost.
-        with collector_paused(True):
+        with collector_paused(True, freeze_above=_FREEZE_ABOVE):
             refs = bench.project.all_runs()
             active = _active_by_path(bench)
             return bench.reader.list_runs(refs, bench.project, active)
 
     return bench.listing.call(walk)
+
+
+# A list that left more new objects than this alive (a cold start's summaries) freezes them.
+_FREEZE_ABOVE = 200_000
 
 
 def _active_by_path(bench: Benchmark) -> dict[str, str]:

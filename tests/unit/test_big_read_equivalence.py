@@ -295,3 +295,26 @@ def test_threads_asking_a_view_for_the_same_figure_at_once_compute_it_once():
     first.join(5)
     second.join(5)
     assert results == [42, 42] and calls == [1]
+
+
+def test_a_pause_that_left_many_new_objects_alive_freezes_them_and_one_that_left_few_does_not():
+    # A cold runs list makes a summary per run (50,000): frozen as it ends,
+    # so no young-generation pass walks them; a list that changed nothing
+    # freezes nothing (nor the garbage cycles other threads leave meanwhile).
+    import gc
+
+    from agentv_resume.runs import scanner
+
+    gc.collect()
+    before = gc.get_freeze_count()
+    try:
+        with scanner.collector_paused(True, freeze_above=5_000):
+            few = [object() for _ in range(10)]
+        assert gc.isenabled() and gc.get_freeze_count() == before
+        with scanner.collector_paused(True, freeze_above=5_000):
+            many = [[n] for n in range(20_000)]
+        assert gc.isenabled() and gc.get_freeze_count() > before
+        assert not any(o is many[0] for o in gc.get_objects())
+        assert few and many
+    finally:
+        gc.unfreeze()
