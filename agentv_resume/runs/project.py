@@ -32,6 +32,9 @@ _RACY_SECONDS = 2.0
 # Every run's index.jsonl and benchmark.json are stat'ed at least this often;
 # in between only those of the runs written lately (see Project.runs).
 FULL_CHECK_SECONDS = 1.0
+# benchmark.json of a run whose index.jsonl was not written within HOT_SECONDS
+# (agentv rewrites it only right after appending) is stat'ed at least this often.
+BENCHMARK_CHECK_SECONDS = 10.0
 # A run whose index.jsonl was written within this long is "hot": looked at on every list.
 HOT_SECONDS = 60.0
 
@@ -272,6 +275,7 @@ class Project:
         self._hot: list[tuple] | None = None  # (path, index stamp, benchmark stamp) of the last walk's hot runs
         self._listings: dict[str, tuple[tuple, list[str]]] = {}  # folder -> (its stamp, its folders)
         self._benchmarks_checked = float("-inf")  # when every benchmark.json was last stat'ed (monotonic)
+        self._full_checked = float("-inf")  # when every index.jsonl was last stat'ed (monotonic)
         # Run directories that callers know of beyond results/ (the CLI: those its
         # jobs worked on), as a callable: asked only when a RUN is looked up or listed.
         self.extra_run_dirs = None
@@ -286,13 +290,16 @@ class Project:
         a whole path each): this runs on every runs-list request.
         ``walked``: filled with each folder walked -> (device, inode, mtime_ns),
         taken before it is listed (a run that comes or goes changes them).
-        ``known``: {path: RunRef} of a walk less than FULL_CHECK_SECONDS
-        ago; a run whose index.jsonl it saw unchanged keeps the benchmark.json
-        stamp it saw (not stat'ed again) unless that was missing or racy.
+        ``known``: {path: RunRef} of a walk less than BENCHMARK_CHECK_SECONDS
+        ago; a run whose index.jsonl it saw unchanged, and not written within
+        HOT_SECONDS, keeps the benchmark.json stamp it saw (not stat'ed
+        again) unless that was missing or racy.
         """
         found: list = []
         stat = os.stat
-        fresh_ns = time.time_ns() - int(_RACY_SECONDS * 1e9)  # a stamp newer than this is racy
+        now_ns = time.time_ns()
+        fresh_ns = now_ns - int(_RACY_SECONDS * 1e9)  # a stamp newer than this is racy
+        hot_ns = now_ns - int(max(HOT_SECONDS, _RACY_SECONDS) * 1e9)  # an index.jsonl newer than this is hot
 
         listings = self._listings
 
@@ -333,7 +340,8 @@ class Project:
                 benchmark = None  # unknown: the reader looks again
                 if benchmarks:
                     ref = known.get(path) if known is not None else None
-                    if (ref is not None and ref.index_stamp == stamp and type(ref.benchmark_stamp) is tuple
+                    if (ref is not None and ref.index_stamp == stamp and stamp[3] < hot_ns
+                            and type(ref.benchmark_stamp) is tuple
                             and len(ref.benchmark_stamp) == 4 and ref.benchmark_stamp[3] < fresh_ns):
                         benchmark = ref.benchmark_stamp
                     else:
@@ -372,10 +380,11 @@ class Project:
         ``benchmarks=False``: without benchmark.json's stamp (a <TAB> wants
         ids only: one stat per run, not two).  ``walked``: see ``_run_dirs``.
 
-        What a call costs is what changed: every run's two files are
-        stat'ed at most every FULL_CHECK_SECONDS (and benchmark.json then
-        only for the runs whose index.jsonl changed, whose benchmark.json
-        was missing or just written).  In between, a call stats the folders
+        What a call costs is what changed: every run's index.jsonl is
+        stat'ed at most every FULL_CHECK_SECONDS (and its benchmark.json
+        then only when index.jsonl changed or was written within
+        HOT_SECONDS, when benchmark.json was missing or just written, or
+        every BENCHMARK_CHECK_SECONDS).  In between, a call stats the folders
         the last walk went through (a run that comes or goes changes its
         parent) and the files of the *hot* runs only: those whose
         index.jsonl was written within HOT_SECONDS, whose benchmark.json is
@@ -383,20 +392,23 @@ class Project:
         none changed it returns the last list.  So a runs list polled by 50
         tabs makes a few dozen system calls, not 4,000; what it can show up
         to FULL_CHECK_SECONDS late is a run idle for a minute that agentv
-        appends to again (a resume started from a terminal) or a hand edit.
+        appends to again (a resume started from a terminal); a hand edit of
+        an idle run's benchmark.json, up to BENCHMARK_CHECK_SECONDS late.
         A launch or a Stop of this tool changes the jobs, not these files.
         """
         now = time.monotonic()
-        if benchmarks and walked is None and now - self._benchmarks_checked < FULL_CHECK_SECONDS:
+        if benchmarks and walked is None and now - self._full_checked < FULL_CHECK_SECONDS:
             unchanged = self._unchanged_since_last_walk()
             if unchanged is not None:
                 return unchanged
         walked = {} if walked is None else walked
         started = time.time()
-        known = self._refs if benchmarks and now - self._benchmarks_checked < FULL_CHECK_SECONDS else None
+        known = self._refs if benchmarks and now - self._benchmarks_checked < BENCHMARK_CHECK_SECONDS else None
         found = self._run_dirs(benchmarks, walked, known)
-        if benchmarks and known is None:
-            self._benchmarks_checked = now
+        if benchmarks:
+            self._full_checked = now
+            if known is None:
+                self._benchmarks_checked = now
         with self._state_lock:  # what the last published walk saw: refs by path, and in order
             previous, previous_sorted, version, walk_order = self._refs, self._sorted, self._version, self._walk_order
         walk_paths = [item[0] for item in found]

@@ -2,11 +2,13 @@
 
 Between two full looks (``FULL_CHECK_SECONDS`` apart) a list stats the
 folders of results/ and the files of the *hot* runs only: written within
-``HOT_SECONDS``, without benchmark.json, or just written (see
-``Project.runs``).  What a user sees: a new or deleted run, a run agentv is
-writing (rows appended, benchmark.json written when it finishes) show on the
-very next list; a run idle for minutes that is appended to again, or a hand
-edit of benchmark.json, within FULL_CHECK_SECONDS.
+``HOT_SECONDS``, without benchmark.json, or just written; an idle run's
+benchmark.json every ``BENCHMARK_CHECK_SECONDS`` (see ``Project.runs``).
+What a user sees: a new or deleted run, a run agentv is writing (rows
+appended, benchmark.json written when it finishes) show on the very next
+list; a run idle for minutes that is appended to again within
+FULL_CHECK_SECONDS, a hand edit of its benchmark.json within
+BENCHMARK_CHECK_SECONDS.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def set_planned(run_dir, planned: int) -> None:
 def never_recheck(monkeypatch):
     """As if every list came within FULL_CHECK_SECONDS of the last full look."""
     monkeypatch.setattr(project_module, "FULL_CHECK_SECONDS", 3600.0)
+    monkeypatch.setattr(project_module, "BENCHMARK_CHECK_SECONDS", 3600.0)
 
 
 def warm_run(project, name, rows, **kw):
@@ -107,7 +110,9 @@ def test_a_hand_edit_of_benchmark_json_alone_shows_after_the_check_interval(proj
     assert listed(client)["edited"]["planned"] == 1
     set_planned(run_dir, 9)
     assert listed(client)["edited"]["planned"] == 1  # within the interval: index.jsonl unchanged, not stat'ed
-    monkeypatch.setattr(project_module, "FULL_CHECK_SECONDS", 0.0)  # the interval has passed
+    monkeypatch.setattr(project_module, "FULL_CHECK_SECONDS", 0.0)  # index.jsonl looked at again...
+    assert listed(client)["edited"]["planned"] == 1  # ...unchanged and idle: its benchmark.json is not
+    monkeypatch.setattr(project_module, "BENCHMARK_CHECK_SECONDS", 0.0)  # the longer interval has passed
     assert listed(client)["edited"]["planned"] == 9
 
 
@@ -149,3 +154,17 @@ def test_a_deleted_suite_file_shows_on_an_unchanged_list(project, monkeypatch):
     listed(client)  # the second list of unchanged runs is answered from the first
     (project / "evals" / "greetings.yaml").unlink()
     assert listed(client)["errored"]["suite_filter"] is None
+
+
+def test_a_benchmark_rewrite_right_after_the_last_row_shows_on_the_next_list(project, never_recheck):
+    # agentv appends its last row, then rewrites benchmark.json: a list in
+    # between sees the row; the next one must see the rewrite, though
+    # index.jsonl did not change again (the run is hot: written lately).
+    run_dir = warm_run(project, "ending", [row("greet-1")], planned=3)
+    client = client_for(project)
+    listed(client)
+    with open(run_dir / "index.jsonl", "a") as out:
+        out.write(json.dumps(row("greet-2")) + "\n")
+    assert listed(client)["ending"]["records"] == 2
+    set_planned(run_dir, 2)
+    assert listed(client)["ending"]["planned"] == 2
