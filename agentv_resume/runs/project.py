@@ -37,6 +37,7 @@ FULL_CHECK_SECONDS = 1.0
 BENCHMARK_CHECK_SECONDS = 10.0
 # A run whose index.jsonl was written within this long is "hot": looked at on every list.
 HOT_SECONDS = 60.0
+HOT_REFRESH_SECONDS = 10.0  # the hot runs of an unchanged project are found again this often
 
 
 class ProjectNotFound(NotFound):
@@ -273,6 +274,7 @@ class Project:
         self._version = 0  # bumped when a run page replaces one ref (_known_run)
         self._walk_order: list[str] | None = None  # the runs' paths in the order the last walk found them
         self._hot: list[tuple] | None = None  # (path, index stamp, benchmark stamp) of the last walk's hot runs
+        self._hot_at = float("-inf")  # when _hot was made (monotonic)
         self._listings: dict[str, tuple[tuple, list[str]]] = {}  # folder -> (its stamp, its folders)
         self._benchmarks_checked = float("-inf")  # when every benchmark.json was last stat'ed (monotonic)
         self._full_checked = float("-inf")  # when every index.jsonl was last stat'ed (monotonic)
@@ -302,6 +304,7 @@ class Project:
         hot_ns = now_ns - int(max(HOT_SECONDS, _RACY_SECONDS) * 1e9)  # an index.jsonl newer than this is hot
 
         listings = self._listings
+        known_get = known.get if known is not None else None
 
         def walk(fd: int, directory: str, parts: tuple[str, ...], depth: int) -> None:
             st = os.fstat(fd)
@@ -339,11 +342,11 @@ class Project:
                 stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)  # file_stamp, inline: 50,000 calls
                 benchmark = None  # unknown: the reader looks again
                 if benchmarks:
-                    ref = known.get(path) if known is not None else None
-                    if (ref is not None and ref.index_stamp == stamp and stamp[3] < hot_ns
-                            and type(ref.benchmark_stamp) is tuple
-                            and len(ref.benchmark_stamp) == 4 and ref.benchmark_stamp[3] < fresh_ns):
-                        benchmark = ref.benchmark_stamp
+                    ref = known_get(path) if known_get is not None else None
+                    seen = ref.benchmark_stamp if ref is not None else None
+                    if (seen is not None and ref.index_stamp == stamp and stamp[3] < hot_ns
+                            and len(seen) == 4 and seen[3] < fresh_ns):
+                        benchmark = seen
                     else:
                         try:
                             bst = stat(name + _BENCHMARK_SUFFIX, dir_fd=fd)
@@ -418,7 +421,9 @@ class Project:
             with self._state_lock:
                 if self._version == version and self._refs is previous:
                     self._walked = (walked, started) if benchmarks else None
-                    self._hot = _hot_runs(previous_sorted) if benchmarks else None
+                    if benchmarks and (self._hot is None or now - self._hot_at > HOT_REFRESH_SECONDS):
+                        # Unchanged runs only cool down: a run still in the set costs one more stat.
+                        self._hot, self._hot_at = _hot_runs(previous_sorted), now
                     return list(previous_sorted)
         found.sort(key=_first)
         paths = [item[0] for item in found]
@@ -448,7 +453,7 @@ class Project:
                 if self._version == version and self._refs is previous:
                     # Every run as it was: the same refs, in the same order.
                     self._walked = (walked, started) if benchmarks else None
-                    self._hot = _hot_runs(previous_sorted) if benchmarks else None
+                    self._hot, self._hot_at = (_hot_runs(previous_sorted) if benchmarks else None), now
                     self._walk_order = walk_paths
                     return list(previous_sorted)
         refs = sorted(kept.values(), key=_newest_first)
@@ -460,7 +465,7 @@ class Project:
                 # The refs of an unchanged run are reused: no new object per run per call.
                 self._refs, self._sorted, self._by_id = kept, refs, by_id
                 self._walked = (walked, started) if benchmarks else None
-                self._hot = _hot_runs(refs) if benchmarks else None
+                self._hot, self._hot_at = (_hot_runs(refs) if benchmarks else None), now
                 self._walk_order = walk_paths
         return list(refs)
 
