@@ -236,6 +236,21 @@ def _ids(found) -> list[tuple[str, str]]:
     return out
 
 
+def _folders_unchanged(walked: dict, started: float) -> bool:
+    """Whether every folder a walk went through (``walked``: path ->
+    (device, inode, mtime_ns)) is as it was: a run that comes or goes
+    changes its parent."""
+    for directory, stamp in walked.items():
+        try:
+            st = os.stat(directory)
+        except OSError:
+            return False
+        # A folder changed close to the walk may change again unseen within its mtime's tick.
+        if (st.st_dev, st.st_ino, st.st_mtime_ns) != stamp or started - stamp[2] / 1e9 < _RACY_SECONDS:
+            return False
+    return True
+
+
 def _hot_runs(refs) -> list[tuple]:
     """(path, index.jsonl's stamp, benchmark.json's) of the runs looked at on
     every list: written within HOT_SECONDS (or racy), or without a readable
@@ -476,15 +491,8 @@ class Project:
             previous_sorted, version, walked_state, hot = self._sorted, self._version, self._walked, self._hot
         if previous_sorted is None or walked_state is None or hot is None:
             return None
-        walked, started = walked_state
-        for directory, stamp in walked.items():
-            try:
-                st = os.stat(directory)
-            except OSError:
-                return None
-            # A folder changed close to the walk may change again unseen within its mtime's tick.
-            if (st.st_dev, st.st_ino, st.st_mtime_ns) != stamp or started - stamp[2] / 1e9 < _RACY_SECONDS:
-                return None
+        if not _folders_unchanged(*walked_state):
+            return None
         for path, index, benchmark in hot:
             try:
                 st = os.stat(path + _INDEX_SUFFIX)
@@ -520,17 +528,9 @@ class Project:
         """The run with this id as the last walk named it, when no folder that
         walk went through has changed since (a run that comes or goes changes
         its parent): a few stats, not one per run.  None: walk again."""
-        if self._walked is None:
+        walked_state = self._walked  # read once: another thread's walk may replace it
+        if walked_state is None or not _folders_unchanged(*walked_state):
             return None
-        walked, started = self._walked
-        for directory, stamp in walked.items():
-            try:
-                st = os.stat(directory)
-            except OSError:
-                return None
-            # A folder changed close to the walk may change again unseen within its mtime's tick.
-            if (st.st_dev, st.st_ino, st.st_mtime_ns) != stamp or started - stamp[2] / 1e9 < _RACY_SECONDS:
-                return None
         ref = self._by_id.get(run_id)
         if ref is None:
             return None
