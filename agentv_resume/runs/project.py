@@ -236,6 +236,22 @@ def _ids(found) -> list[tuple[str, str]]:
     return out
 
 
+def _stat_run(path: str) -> tuple[os.stat_result, tuple | None] | None:
+    """(index.jsonl's stat, benchmark.json's stamp: MISSING when absent, None
+    when it cannot be stat'ed) of the run at ``path``; None: no index.jsonl."""
+    try:
+        st = os.stat(path + _INDEX_SUFFIX)
+    except OSError:
+        return None
+    try:
+        benchmark = file_stamp(os.stat(path + _BENCHMARK_SUFFIX))
+    except FileNotFoundError:
+        benchmark = MISSING
+    except OSError:
+        benchmark = None
+    return st, benchmark
+
+
 def _folders_unchanged(walked: dict, started: float) -> bool:
     """Whether every folder a walk went through (``walked``: path ->
     (device, inode, mtime_ns)) is as it was: a run that comes or goes
@@ -446,7 +462,6 @@ class Project:
         same_runs = named is not None and named[0] == paths
         if not same_runs:  # a run came or went: ids may change
             named = self._named = (paths, _ids(found))
-        changed = not same_runs or previous_sorted is None
         kept: dict[str, RunRef] = {}
         results_rel = self._results_relative()
         cut = len(os.fspath(self.results_dir)) + 1
@@ -461,16 +476,7 @@ class Project:
                     if os.sep != "/":
                         relative = relative.replace(os.sep, "/")
                 ref = RunRef(run_id, path, experiment, mtime, stamp, benchmark, relative)
-                changed = True
             kept[path] = ref
-        if not changed:
-            with self._state_lock:
-                if self._version == version and self._refs is previous:
-                    # Every run as it was: the same refs, in the same order.
-                    self._walked = (walked, started) if benchmarks else None
-                    self._hot, self._hot_at = (_hot_runs(previous_sorted) if benchmarks else None), now
-                    self._walk_order = walk_paths
-                    return list(previous_sorted)
         refs = sorted(kept.values(), key=_newest_first)
         by_id = {ref.id: ref for ref in refs}
         with self._state_lock:
@@ -494,20 +500,8 @@ class Project:
         if not _folders_unchanged(*walked_state):
             return None
         for path, index, benchmark in hot:
-            try:
-                st = os.stat(path + _INDEX_SUFFIX)
-            except OSError:
-                return None
-            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != index:
-                return None
-            try:
-                bst = os.stat(path + _BENCHMARK_SUFFIX)
-                now_benchmark = (bst.st_dev, bst.st_ino, bst.st_size, bst.st_mtime_ns)
-            except FileNotFoundError:
-                now_benchmark = MISSING
-            except OSError:
-                return None
-            if now_benchmark != benchmark:
+            now = _stat_run(path)
+            if now is None or file_stamp(now[0]) != index or now[1] != benchmark:
                 return None
         with self._state_lock:
             if self._version == version and self._sorted is previous_sorted:
@@ -534,17 +528,11 @@ class Project:
         ref = self._by_id.get(run_id)
         if ref is None:
             return None
-        try:
-            st = os.stat(ref.path + _INDEX_SUFFIX)
-        except OSError:
+        now = _stat_run(ref.path)
+        if now is None:
             return None
-        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-        try:
-            benchmark = file_stamp(os.stat(ref.path + _BENCHMARK_SUFFIX))
-        except FileNotFoundError:
-            benchmark = MISSING
-        except OSError:
-            benchmark = None
+        st, benchmark = now
+        stamp = file_stamp(st)
         if stamp != ref.index_stamp or benchmark != ref.benchmark_stamp:
             ref = RunRef(ref.id, ref.path, ref.experiment, st.st_mtime, stamp, benchmark, ref.relative)
             with self._state_lock:
