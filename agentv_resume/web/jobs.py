@@ -62,11 +62,6 @@ def job_page_of(bench: Benchmark, limit: int | None = DEFAULT_PAGE,
     return [job_status(bench, job, with_log=False, listed_runs=listed) for job in jobs], after
 
 
-def job_statuses(bench: Benchmark) -> list[dict]:
-    """Every job, newest first: the runs are listed once at most, not once per job."""
-    return job_page_of(bench, limit=None)[0]
-
-
 def _paging() -> tuple[int, str | None]:
     """``?limit=`` (1-1000, default DEFAULT_PAGE) and ``?before=<job id>``; 400 otherwise."""
     query = bottle.request.query
